@@ -1,0 +1,56 @@
+// Key types and signature algorithms, and the DER that names them in certificates.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "signet/core/bytes.h"
+#include "signet/core/result.h"
+
+namespace signet {
+
+enum class KeyType { kRsa, kEcP256, kEcP384, kEd25519 };
+
+// The algorithm a certificate's signature uses (RFC 5280 §4.1.1.2).
+enum class SignatureAlgorithm {
+  kRsaPkcs1Sha256,  // sha256WithRSAEncryption, RFC 4055 §5
+  kEcdsaSha256,     // ecdsa-with-SHA256, RFC 5758 §3.2
+  kEcdsaSha384,     // ecdsa-with-SHA384
+  kEd25519,         // id-Ed25519, RFC 8410 §3 (pure EdDSA: signs the message, not a digest)
+};
+
+enum class DigestAlgorithm { kSha256, kSha384, kNone };
+
+struct KeyInfo {
+  KeyType type = KeyType::kEcP256;
+  std::size_t bits = 0;  // RSA modulus bits; curve size otherwise
+};
+
+[[nodiscard]] std::string_view to_string(KeyType type) noexcept;
+[[nodiscard]] std::string_view to_string(SignatureAlgorithm alg) noexcept;
+
+// "ecdsa-p256", "rsa-2048", ... as accepted by `signet key generate --algorithm`.
+struct KeySpec {
+  KeyType type = KeyType::kEcP256;
+  std::size_t rsa_bits = 0;
+};
+[[nodiscard]] Result<KeySpec> parse_key_spec(std::string_view text);
+[[nodiscard]] std::string key_spec_name(const KeyInfo& info);
+
+// The signature algorithm signet uses for a CA key of this type: the one Go and kubeadm use
+// (spec §1.1): SHA-256 for RSA and P-256, SHA-384 for P-384.
+[[nodiscard]] SignatureAlgorithm default_signature_algorithm(KeyType type) noexcept;
+[[nodiscard]] DigestAlgorithm digest_of(SignatureAlgorithm alg) noexcept;
+[[nodiscard]] KeyType key_type_of(SignatureAlgorithm alg) noexcept;
+
+// The AlgorithmIdentifier DER for `alg`: RSA with NULL parameters, ECDSA and Ed25519 with none
+// (RFC 5280 §4.1.1.2 requires the same bytes in tbsCertificate.signature).
+[[nodiscard]] ByteView algorithm_identifier_der(SignatureAlgorithm alg) noexcept;
+
+// What a Signer is handed for `tbs`: its digest, or the message itself for Ed25519.
+[[nodiscard]] Result<Bytes> signing_input(SignatureAlgorithm alg, ByteView tbs);
+
+// Reads the key type and size from SubjectPublicKeyInfo DER (RFC 5280 §4.1.2.7).
+[[nodiscard]] Result<KeyInfo> inspect_public_key(ByteView spki_der);
+
+}  // namespace signet

@@ -1,0 +1,58 @@
+// Certificate assembly: the fields of one certificate become TBSCertificate DER (RFC 5280 §4.1),
+// which a Signer signs, and the three parts become the Certificate. The foundation's minimal
+// assembly; the profile-template hot path replaces its internals, not this interface.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "signet/core/algorithm.h"
+#include "signet/core/bytes.h"
+#include "signet/core/result.h"
+#include "signet/core/signer.h"
+
+namespace signet {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+// keyUsage bits (RFC 5280 §4.2.1.3), as a bit set in named-bit order.
+enum KeyUsageBit : std::uint16_t {
+  kDigitalSignature = 1U << 0U,
+  kKeyEncipherment = 1U << 2U,
+  kKeyCertSign = 1U << 5U,
+  kCrlSign = 1U << 6U,
+};
+
+enum class ExtendedKeyUsage { kServerAuth, kClientAuth };
+
+struct CertificateFields {
+  Bytes serial;          // INTEGER content octets: positive and minimal (see random_serial())
+  Bytes issuer_der;      // Name DER, copied verbatim from the issuer's subject (RFC 5280 §4.1.2.4)
+  Bytes subject_der;     // Name DER
+  Bytes public_key_der;  // SubjectPublicKeyInfo DER, copied verbatim
+  SystemTime not_before;
+  SystemTime not_after;
+  bool is_ca = false;
+  std::uint16_t key_usage = 0;
+  std::vector<ExtendedKeyUsage> extended_key_usage;  // empty: no EKU extension (CAs)
+  Bytes authority_key_id;                            // empty: no AKI (self-signed roots)
+};
+
+// A serial of 16 CSPRNG octets (126 random bits), positive and DER-minimal: the top bit is
+// cleared and the next one set, so it is always 16 octets (RFC 5280 §4.1.2.2: ≤ 20 octets;
+// CA/B Forum: ≥ 64 random bits).
+[[nodiscard]] Result<Bytes> random_serial();
+
+// SHA-1 of the subjectPublicKey BIT STRING value: RFC 5280 §4.2.1.2 method (1).
+[[nodiscard]] Result<Bytes> subject_key_id(ByteView spki_der);
+
+[[nodiscard]] Result<Bytes> build_tbs(const CertificateFields& fields, SignatureAlgorithm alg);
+
+// build_tbs, then the signing input, then signer.sign(), then the Certificate DER.
+[[nodiscard]] Result<Bytes> sign_certificate(const CertificateFields& fields, Signer& signer);
+
+// Certificate DER from its parts (RFC 5280 §4.1.1).
+[[nodiscard]] Bytes assemble_certificate(ByteView tbs, SignatureAlgorithm alg, ByteView signature);
+
+}  // namespace signet

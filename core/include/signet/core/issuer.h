@@ -1,0 +1,34 @@
+// Issuance: a checked request, a CA and its signer in; a signed certificate out.
+#pragma once
+
+#include <chrono>
+
+#include "signet/core/ca.h"
+#include "signet/core/certificate.h"
+#include "signet/core/csr.h"
+#include "signet/core/profile.h"
+#include "signet/core/result.h"
+#include "signet/core/signer.h"
+
+namespace signet {
+
+// Kubernetes backdates by 5 minutes to absorb clock skew (kubeadm CertificateBackdate; KCM
+// signer, spec §2.5).
+inline constexpr std::chrono::seconds kBackdate{5 * 60};
+
+struct IssuedCertificate {
+  Bytes der;
+  Bytes serial;
+  DistinguishedName subject;
+  SystemTime not_before;
+  SystemTime not_after;
+};
+
+// Applies the profile to the CSR, then signs: serial random, notBefore = now - 5 min,
+// notAfter = min(now + profile validity, CA notAfter) (spec §2.5), SKI from the CSR's key, AKI
+// from the CA's SKI. Refuses when the CA has expired or is not yet valid.
+[[nodiscard]] Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
+                                                          const Profile& profile, const Csr& csr,
+                                                          SystemTime now);
+
+}  // namespace signet

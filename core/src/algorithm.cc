@@ -1,0 +1,220 @@
+#include "signet/core/algorithm.h"
+
+#include <array>
+#include <string>
+
+#include <openssl/evp.h>
+
+#include "signet/core/der.h"
+#include "signet/core/ossl.h"
+
+namespace signet {
+namespace {
+
+// AlgorithmIdentifier DER, RFC 4055 §5 (RSA, NULL parameters), RFC 5758 §3.2 (ECDSA, absent
+// parameters), RFC 8410 §3 (Ed25519, absent parameters).
+constexpr std::array<std::uint8_t, 15> kSha256WithRsa = {
+    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00};
+constexpr std::array<std::uint8_t, 12> kEcdsaWithSha256 = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+                                                           0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+constexpr std::array<std::uint8_t, 12> kEcdsaWithSha384 = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+                                                           0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
+constexpr std::array<std::uint8_t, 7> kEd25519 = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70};
+
+// SubjectPublicKeyInfo algorithm OIDs (content octets).
+constexpr std::array<std::uint8_t, 9> kOidRsaEncryption = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                                           0x0d, 0x01, 0x01, 0x01};
+constexpr std::array<std::uint8_t, 7> kOidEcPublicKey = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+constexpr std::array<std::uint8_t, 8> kOidP256 = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+constexpr std::array<std::uint8_t, 5> kOidP384 = {0x2b, 0x81, 0x04, 0x00, 0x22};
+constexpr std::array<std::uint8_t, 3> kOidEd25519 = {0x2b, 0x65, 0x70};
+
+bool equals(ByteView a, ByteView b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+
+// Digests are fetched once per process (an implicit fetch per call costs a global lock on
+// OpenSSL 3.0; performance-notes.md, "Where OpenSSL 3.0 spends the time").
+const EVP_MD* fetched_digest(DigestAlgorithm alg) {
+  static const ossl::EvpMdPtr kSha256(EVP_MD_fetch(nullptr, "SHA2-256", nullptr));
+  static const ossl::EvpMdPtr kSha384(EVP_MD_fetch(nullptr, "SHA2-384", nullptr));
+  switch (alg) {
+    case DigestAlgorithm::kSha256:
+      return kSha256.get();
+    case DigestAlgorithm::kSha384:
+      return kSha384.get();
+    case DigestAlgorithm::kNone:
+      return nullptr;
+  }
+  return nullptr;
+}
+
+Result<KeyInfo> inspect_rsa_key(ByteView bit_string) {
+  if (bit_string.empty() || bit_string[0] != 0) {
+    return fail(ErrorCode::kInvalidArgument, "RSA public key: BIT STRING has unused bits");
+  }
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv key,
+                          der::parse_single(bit_string.subspan(1), der::kSequence, "RSAPublicKey"));
+  der::Reader fields(key.content);
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv modulus, fields.expect(der::kInteger, "RSA modulus"));
+  ByteView m = modulus.content;
+  while (!m.empty() && m[0] == 0) m = m.subspan(1);
+  if (m.empty()) return fail(ErrorCode::kInvalidArgument, "RSA public key: modulus is zero");
+  std::size_t bits = m.size() * 8;
+  for (std::uint8_t top = m[0]; (top & 0x80U) == 0; top = static_cast<std::uint8_t>(top << 1U)) {
+    --bits;
+  }
+  return KeyInfo{KeyType::kRsa, bits};
+}
+
+}  // namespace
+
+std::string_view to_string(KeyType type) noexcept {
+  switch (type) {
+    case KeyType::kRsa:
+      return "rsa";
+    case KeyType::kEcP256:
+      return "ecdsa-p256";
+    case KeyType::kEcP384:
+      return "ecdsa-p384";
+    case KeyType::kEd25519:
+      return "ed25519";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(SignatureAlgorithm alg) noexcept {
+  switch (alg) {
+    case SignatureAlgorithm::kRsaPkcs1Sha256:
+      return "sha256WithRSAEncryption";
+    case SignatureAlgorithm::kEcdsaSha256:
+      return "ecdsa-with-SHA256";
+    case SignatureAlgorithm::kEcdsaSha384:
+      return "ecdsa-with-SHA384";
+    case SignatureAlgorithm::kEd25519:
+      return "Ed25519";
+  }
+  return "unknown";
+}
+
+Result<KeySpec> parse_key_spec(std::string_view text) {
+  if (text == "ecdsa-p256") return KeySpec{KeyType::kEcP256, 0};
+  if (text == "ecdsa-p384") return KeySpec{KeyType::kEcP384, 0};
+  if (text == "ed25519") return KeySpec{KeyType::kEd25519, 0};
+  if (text == "rsa-2048") return KeySpec{KeyType::kRsa, 2048};
+  if (text == "rsa-3072") return KeySpec{KeyType::kRsa, 3072};
+  if (text == "rsa-4096") return KeySpec{KeyType::kRsa, 4096};
+  return fail(ErrorCode::kInvalidArgument,
+              "unknown key algorithm '" + std::string(text) +
+                  "' (expected ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096 or ed25519)");
+}
+
+std::string key_spec_name(const KeyInfo& info) {
+  if (info.type == KeyType::kRsa) return "rsa-" + std::to_string(info.bits);
+  return std::string(to_string(info.type));
+}
+
+SignatureAlgorithm default_signature_algorithm(KeyType type) noexcept {
+  switch (type) {
+    case KeyType::kRsa:
+      return SignatureAlgorithm::kRsaPkcs1Sha256;
+    case KeyType::kEcP256:
+      return SignatureAlgorithm::kEcdsaSha256;
+    case KeyType::kEcP384:
+      return SignatureAlgorithm::kEcdsaSha384;
+    case KeyType::kEd25519:
+      return SignatureAlgorithm::kEd25519;
+  }
+  return SignatureAlgorithm::kEcdsaSha256;
+}
+
+DigestAlgorithm digest_of(SignatureAlgorithm alg) noexcept {
+  switch (alg) {
+    case SignatureAlgorithm::kRsaPkcs1Sha256:
+    case SignatureAlgorithm::kEcdsaSha256:
+      return DigestAlgorithm::kSha256;
+    case SignatureAlgorithm::kEcdsaSha384:
+      return DigestAlgorithm::kSha384;
+    case SignatureAlgorithm::kEd25519:
+      return DigestAlgorithm::kNone;
+  }
+  return DigestAlgorithm::kNone;
+}
+
+KeyType key_type_of(SignatureAlgorithm alg) noexcept {
+  switch (alg) {
+    case SignatureAlgorithm::kRsaPkcs1Sha256:
+      return KeyType::kRsa;
+    case SignatureAlgorithm::kEcdsaSha256:
+      return KeyType::kEcP256;
+    case SignatureAlgorithm::kEcdsaSha384:
+      return KeyType::kEcP384;
+    case SignatureAlgorithm::kEd25519:
+      return KeyType::kEd25519;
+  }
+  return KeyType::kEcP256;
+}
+
+ByteView algorithm_identifier_der(SignatureAlgorithm alg) noexcept {
+  switch (alg) {
+    case SignatureAlgorithm::kRsaPkcs1Sha256:
+      return kSha256WithRsa;
+    case SignatureAlgorithm::kEcdsaSha256:
+      return kEcdsaWithSha256;
+    case SignatureAlgorithm::kEcdsaSha384:
+      return kEcdsaWithSha384;
+    case SignatureAlgorithm::kEd25519:
+      return kEd25519;
+  }
+  return {};
+}
+
+Result<Bytes> signing_input(SignatureAlgorithm alg, ByteView tbs) {
+  const DigestAlgorithm digest = digest_of(alg);
+  if (digest == DigestAlgorithm::kNone) return Bytes(tbs.begin(), tbs.end());
+  const EVP_MD* md = fetched_digest(digest);
+  if (md == nullptr) return fail(ErrorCode::kInternal, "EVP_MD_fetch: " + ossl::drain_errors());
+  Bytes out(static_cast<std::size_t>(EVP_MD_get_size(md)));
+  unsigned int len = 0;
+  if (EVP_Digest(tbs.data(), tbs.size(), out.data(), &len, md, nullptr) != 1) {
+    return fail(ErrorCode::kInternal, "EVP_Digest: " + ossl::drain_errors());
+  }
+  out.resize(len);
+  return out;
+}
+
+Result<KeyInfo> inspect_public_key(ByteView spki_der) {
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv spki,
+                          der::parse_single(spki_der, der::kSequence, "SubjectPublicKeyInfo"));
+  der::Reader fields(spki.content);
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv alg, fields.expect(der::kSequence, "key algorithm"));
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv key, fields.expect(der::kBitString, "public key"));
+  if (!fields.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "SubjectPublicKeyInfo: trailing fields");
+  }
+  der::Reader alg_fields(alg.content);
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv oid, alg_fields.expect(der::kOid, "key algorithm OID"));
+  if (equals(oid.content, kOidRsaEncryption)) return inspect_rsa_key(key.content);
+  if (equals(oid.content, kOidEd25519)) {
+    if (key.content.size() != 33) {
+      return fail(ErrorCode::kInvalidArgument, "Ed25519 public key must be 32 octets");
+    }
+    return KeyInfo{KeyType::kEd25519, 256};
+  }
+  if (equals(oid.content, kOidEcPublicKey)) {
+    SIGNET_ASSIGN_OR_RETURN(const der::Tlv curve, alg_fields.expect(der::kOid, "EC curve"));
+    // An uncompressed point: 0x00 unused-bits octet, 0x04, X, Y (RFC 5480 §2.2).
+    if (equals(curve.content, kOidP256) && key.content.size() == 2 + 64) {
+      return KeyInfo{KeyType::kEcP256, 256};
+    }
+    if (equals(curve.content, kOidP384) && key.content.size() == 2 + 96) {
+      return KeyInfo{KeyType::kEcP384, 384};
+    }
+    return fail(ErrorCode::kInvalidArgument,
+                "EC public key: only P-256 and P-384 with uncompressed points are accepted");
+  }
+  return fail(ErrorCode::kInvalidArgument, "public key algorithm OID " + to_hex(oid.content) +
+                                               " is not supported (RSA, EC P-256/P-384, Ed25519)");
+}
+
+}  // namespace signet

@@ -1,0 +1,202 @@
+#include "signet/core/certificate.h"
+
+#include <array>
+#include <ctime>
+#include <string>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "signet/core/der.h"
+#include "signet/core/ossl.h"
+
+namespace signet {
+namespace {
+
+// Extension OIDs, id-ce (RFC 5280 §4.2.1), content octets.
+constexpr std::array<std::uint8_t, 3> kOidSubjectKeyId = {0x55, 0x1d, 0x0e};
+constexpr std::array<std::uint8_t, 3> kOidKeyUsage = {0x55, 0x1d, 0x0f};
+constexpr std::array<std::uint8_t, 3> kOidBasicConstraints = {0x55, 0x1d, 0x13};
+constexpr std::array<std::uint8_t, 3> kOidExtKeyUsage = {0x55, 0x1d, 0x25};
+constexpr std::array<std::uint8_t, 3> kOidAuthorityKeyId = {0x55, 0x1d, 0x23};
+// id-kp-serverAuth / id-kp-clientAuth (RFC 5280 §4.2.1.12).
+constexpr std::array<std::uint8_t, 8> kOidServerAuth = {0x2b, 0x06, 0x01, 0x05,
+                                                        0x05, 0x07, 0x03, 0x01};
+constexpr std::array<std::uint8_t, 8> kOidClientAuth = {0x2b, 0x06, 0x01, 0x05,
+                                                        0x05, 0x07, 0x03, 0x02};
+
+// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; always Z, with seconds.
+Status put_time(der::Writer& w, SystemTime t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  if (gmtime_r(&secs, &tm) == nullptr) {
+    return fail(ErrorCode::kInvalidArgument, "certificate time out of range");
+  }
+  const int year = tm.tm_year + 1900;
+  if (year < 1950 || year > 9999) {
+    return fail(ErrorCode::kInvalidArgument, "certificate time out of range (1950-9999)");
+  }
+  char buf[20];  // NOLINT(modernize-avoid-c-arrays)
+  const bool utc = year < 2050;
+  const std::size_t n =
+      std::strftime(buf, sizeof buf, utc ? "%y%m%d%H%M%SZ" : "%Y%m%d%H%M%SZ", &tm);
+  w.put(utc ? der::kUtcTime : der::kGeneralizedTime, as_bytes(std::string_view(buf, n)));
+  return {};
+}
+
+// Opens Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue OCTET STRING } and
+// returns the markers; critical is written only when true (DER omits defaults, X.690 §11.5).
+struct OpenExtension {
+  std::size_t extension;
+  std::size_t value;
+};
+OpenExtension open_extension(der::Writer& w, ByteView oid, bool critical) {
+  const auto ext = w.open(der::kSequence);
+  w.put(der::kOid, oid);
+  if (critical) w.put_bool(true);
+  return {ext, w.open(der::kOctetString)};
+}
+void close_extension(der::Writer& w, OpenExtension open) {
+  w.close(open.value);
+  w.close(open.extension);
+}
+
+// keyUsage as a DER named-bit BIT STRING: trailing zero bits removed (X.690 §11.2.2).
+void put_key_usage(der::Writer& w, std::uint16_t bits) {
+  std::array<std::uint8_t, 2> octets{};
+  for (unsigned bit = 0; bit < 9; ++bit) {
+    if ((bits & (1U << bit)) != 0) {
+      octets[bit / 8] = static_cast<std::uint8_t>(octets[bit / 8] | (0x80U >> (bit % 8)));
+    }
+  }
+  const std::size_t used = octets[1] != 0 ? 2 : (octets[0] != 0 ? 1 : 0);
+  std::uint8_t unused = 0;
+  if (used > 0) {
+    for (std::uint8_t last = octets[used - 1]; (last & 1U) == 0; last >>= 1U) ++unused;
+  }
+  Bytes content{unused};
+  content.insert(content.end(), octets.begin(), octets.begin() + static_cast<std::ptrdiff_t>(used));
+  w.put(der::kBitString, content);
+}
+
+Status put_extensions(der::Writer& w, const CertificateFields& f) {
+  const auto explicit3 = w.open(der::context_constructed(3));
+  const auto list = w.open(der::kSequence);
+
+  // basicConstraints, critical in every certificate (spec §7 item 6; RFC 5280 §4.2.1.9).
+  auto bc = open_extension(w, kOidBasicConstraints, true);
+  const auto bc_seq = w.open(der::kSequence);
+  if (f.is_ca) w.put_bool(true);  // cA DEFAULT FALSE: omitted for leaves
+  w.close(bc_seq);
+  close_extension(w, bc);
+
+  // keyUsage, critical (RFC 5280 §4.2.1.3 SHOULD; Go and kubeadm mark it so).
+  auto ku = open_extension(w, kOidKeyUsage, true);
+  put_key_usage(w, f.key_usage);
+  close_extension(w, ku);
+
+  if (!f.extended_key_usage.empty()) {
+    auto eku = open_extension(w, kOidExtKeyUsage, false);
+    const auto seq = w.open(der::kSequence);
+    for (const auto usage : f.extended_key_usage) {
+      w.put(der::kOid, usage == ExtendedKeyUsage::kServerAuth ? ByteView(kOidServerAuth)
+                                                              : ByteView(kOidClientAuth));
+    }
+    w.close(seq);
+    close_extension(w, eku);
+  }
+
+  SIGNET_ASSIGN_OR_RETURN(const Bytes ski, subject_key_id(f.public_key_der));
+  auto ski_ext = open_extension(w, kOidSubjectKeyId, false);
+  w.put(der::kOctetString, ski);
+  close_extension(w, ski_ext);
+
+  if (!f.authority_key_id.empty()) {
+    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT ... } (§4.2.1.1).
+    auto aki = open_extension(w, kOidAuthorityKeyId, false);
+    const auto seq = w.open(der::kSequence);
+    w.put(der::context_primitive(0), f.authority_key_id);
+    w.close(seq);
+    close_extension(w, aki);
+  }
+
+  w.close(list);
+  w.close(explicit3);
+  return {};
+}
+
+}  // namespace
+
+Result<Bytes> random_serial() {
+  Bytes serial(16);
+  if (RAND_bytes(serial.data(), static_cast<int>(serial.size())) != 1) {
+    return fail(ErrorCode::kUnavailable, "RAND_bytes: " + ossl::drain_errors());
+  }
+  serial[0] = static_cast<std::uint8_t>((serial[0] & 0x3fU) | 0x40U);
+  return serial;
+}
+
+Result<Bytes> subject_key_id(ByteView spki_der) {
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv spki,
+                          der::parse_single(spki_der, der::kSequence, "SubjectPublicKeyInfo"));
+  der::Reader fields(spki.content);
+  SIGNET_RETURN_IF_ERROR(fields.expect(der::kSequence, "key algorithm"));
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv key, fields.expect(der::kBitString, "public key"));
+  if (key.content.empty()) return fail(ErrorCode::kInvalidArgument, "public key is empty");
+  // The key bits without the unused-bits octet.
+  const ByteView bits = key.content.subspan(1);
+  Bytes digest(20);
+  unsigned int len = 0;
+  static const ossl::EvpMdPtr kSha1(EVP_MD_fetch(nullptr, "SHA1", nullptr));
+  if (!kSha1 ||
+      EVP_Digest(bits.data(), bits.size(), digest.data(), &len, kSha1.get(), nullptr) != 1) {
+    return fail(ErrorCode::kInternal, "SHA-1 for SKI: " + ossl::drain_errors());
+  }
+  return digest;
+}
+
+Result<Bytes> build_tbs(const CertificateFields& f, SignatureAlgorithm alg) {
+  if (f.serial.empty() || f.serial.size() > 20 || (f.serial[0] & 0x80U) != 0) {
+    return fail(ErrorCode::kInternal, "serial must be positive and at most 20 octets");
+  }
+  if (f.not_after <= f.not_before) {
+    return fail(ErrorCode::kFailedPrecondition, "notAfter must be later than notBefore");
+  }
+  der::Writer w;
+  const auto tbs = w.open(der::kSequence);
+  const auto version = w.open(der::context_constructed(0));
+  w.put_small_unsigned(2);  // v3
+  w.close(version);
+  w.put_unsigned(f.serial);
+  w.put_raw(algorithm_identifier_der(alg));
+  w.put_raw(f.issuer_der);
+  const auto validity = w.open(der::kSequence);
+  SIGNET_RETURN_IF_ERROR(put_time(w, f.not_before));
+  SIGNET_RETURN_IF_ERROR(put_time(w, f.not_after));
+  w.close(validity);
+  w.put_raw(f.subject_der);
+  w.put_raw(f.public_key_der);
+  SIGNET_RETURN_IF_ERROR(put_extensions(w, f));
+  w.close(tbs);
+  return std::move(w).take();
+}
+
+Bytes assemble_certificate(ByteView tbs, SignatureAlgorithm alg, ByteView signature) {
+  der::Writer w;
+  const auto cert = w.open(der::kSequence);
+  w.put_raw(tbs);
+  w.put_raw(algorithm_identifier_der(alg));
+  w.put_bit_string(signature);
+  w.close(cert);
+  return std::move(w).take();
+}
+
+Result<Bytes> sign_certificate(const CertificateFields& fields, Signer& signer) {
+  const SignatureAlgorithm alg = signer.algorithm();
+  SIGNET_ASSIGN_OR_RETURN(const Bytes tbs, build_tbs(fields, alg));
+  SIGNET_ASSIGN_OR_RETURN(const Bytes input, signing_input(alg, tbs));
+  SIGNET_ASSIGN_OR_RETURN(const Bytes signature, signer.sign(input));
+  return assemble_certificate(tbs, alg, signature);
+}
+
+}  // namespace signet

@@ -1,0 +1,42 @@
+#include "signet/core/issuer.h"
+
+#include <string>
+
+#include "signet/core/duration.h"
+
+namespace signet {
+
+Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
+                                            const Profile& profile, const Csr& csr,
+                                            SystemTime now) {
+  SIGNET_ASSIGN_OR_RETURN(DistinguishedName subject, profile.check_request(csr));
+  const SystemTime at = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  if (at >= ca.not_after()) {
+    return fail(ErrorCode::kFailedPrecondition,
+                "CA '" + ca.subject_text() + "' expired at " + format_time(ca.not_after()));
+  }
+  if (at < ca.not_before()) {
+    return fail(
+        ErrorCode::kFailedPrecondition,
+        "CA '" + ca.subject_text() + "' is not valid before " + format_time(ca.not_before()));
+  }
+  CertificateFields f;
+  SIGNET_ASSIGN_OR_RETURN(f.serial, random_serial());
+  f.issuer_der.assign(ca.subject_der().begin(), ca.subject_der().end());
+  SIGNET_ASSIGN_OR_RETURN(f.subject_der, encode_name(subject));
+  f.public_key_der.assign(csr.public_key_der().begin(), csr.public_key_der().end());
+  f.not_before = at - kBackdate;
+  f.not_after = std::min(at + profile.validity, ca.not_after());
+  f.is_ca = false;
+  // keyEncipherment only for RSA subject keys (spec §1.2 row 17; RFC 5280 §4.2.1.3).
+  f.key_usage = kDigitalSignature;
+  if (csr.key().type == KeyType::kRsa) f.key_usage |= kKeyEncipherment;
+  f.extended_key_usage = profile.extended_key_usage;
+  f.authority_key_id.assign(ca.subject_key_id().begin(), ca.subject_key_id().end());
+
+  SIGNET_ASSIGN_OR_RETURN(Bytes der, sign_certificate(f, signer));
+  return IssuedCertificate{std::move(der), std::move(f.serial), std::move(subject), f.not_before,
+                           f.not_after};
+}
+
+}  // namespace signet

@@ -1,0 +1,199 @@
+#include "signet/core/name.h"
+
+#include <array>
+#include <cctype>
+#include <string>
+
+#include "signet/core/der.h"
+
+namespace signet {
+namespace {
+
+struct AttributeSpec {
+  NameAttributeType type;
+  std::string_view short_name;
+  std::array<std::uint8_t, 3> oid;  // 2.5.4.n (X.520), content octets
+};
+
+constexpr std::array<AttributeSpec, 6> kAttributes = {{
+    {NameAttributeType::kCommonName, "CN", {0x55, 0x04, 0x03}},
+    {NameAttributeType::kOrganization, "O", {0x55, 0x04, 0x0a}},
+    {NameAttributeType::kOrganizationalUnit, "OU", {0x55, 0x04, 0x0b}},
+    {NameAttributeType::kCountry, "C", {0x55, 0x04, 0x06}},
+    {NameAttributeType::kState, "ST", {0x55, 0x04, 0x08}},
+    {NameAttributeType::kLocality, "L", {0x55, 0x04, 0x07}},
+}};
+
+const AttributeSpec& spec_of(NameAttributeType type) {
+  for (const auto& spec : kAttributes) {
+    if (spec.type == type) return spec;
+  }
+  return kAttributes[0];
+}
+
+// Counts code points; false when `s` is not valid UTF-8 (RFC 3629 §4: no overlongs, no
+// surrogates, nothing above U+10FFFF) or contains control characters.
+bool utf8_length(std::string_view s, std::size_t& count) {
+  count = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return false;
+      n = 1;
+      cp = c;
+    } else if ((c & 0xe0U) == 0xc0U) {
+      n = 2;
+      cp = c & 0x1fU;
+    } else if ((c & 0xf0U) == 0xe0U) {
+      n = 3;
+      cp = c & 0x0fU;
+    } else if ((c & 0xf8U) == 0xf0U) {
+      n = 4;
+      cp = c & 0x07U;
+    } else {
+      return false;
+    }
+    if (i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0U) != 0x80U) return false;
+      cp = (cp << 6U) | (cc & 0x3fU);
+    }
+    static constexpr std::array<std::uint32_t, 5> kMinForLength = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n;
+    ++count;
+  }
+  return true;
+}
+
+Status check_value(NameAttributeType type, std::string_view value) {
+  const std::string name(short_name(type));
+  if (value.empty()) return fail(ErrorCode::kInvalidArgument, name + " must not be empty");
+  std::size_t chars = 0;
+  if (!utf8_length(value, chars)) {
+    return fail(ErrorCode::kInvalidArgument,
+                name + " must be valid UTF-8 without control characters");
+  }
+  // ub-common-name, ub-organization-name, ... are 64 (RFC 5280 Appendix A.1).
+  if (chars > 64) {
+    return fail(ErrorCode::kInvalidArgument, name + " is longer than 64 characters (RFC 5280)");
+  }
+  if (type == NameAttributeType::kCountry) {
+    const bool two_letters = value.size() == 2 &&
+                             std::isupper(static_cast<unsigned char>(value[0])) &&
+                             std::isupper(static_cast<unsigned char>(value[1]));
+    if (!two_letters) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "C must be a two-letter upper-case country code (ISO 3166), got '" +
+                      std::string(value) + "'");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view short_name(NameAttributeType type) noexcept {
+  return spec_of(type).short_name;
+}
+
+Result<DistinguishedName> parse_distinguished_name(std::string_view text) {
+  constexpr std::size_t kMaxText = 4096;
+  if (text.size() > kMaxText) {
+    return fail(ErrorCode::kInvalidArgument, "subject is longer than 4096 characters");
+  }
+  DistinguishedName dn;
+  std::size_t i = 0;
+  while (i <= text.size()) {
+    // One "TYPE=value" up to an unescaped comma.
+    std::string part;
+    bool escaped = false;
+    for (; i < text.size(); ++i) {
+      const char c = text[i];
+      if (escaped) {
+        part.push_back(c);
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+        part.push_back(c);
+      } else if (c == ',') {
+        break;
+      } else {
+        part.push_back(c);
+      }
+    }
+    ++i;  // skip the comma
+    const auto eq = part.find('=');
+    auto trim = [](std::string s) {
+      const auto b = s.find_first_not_of(' ');
+      const auto e = s.find_last_not_of(' ');
+      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+    };
+    if (eq == std::string::npos) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "subject: '" + part.substr(0, 64) + "' is not TYPE=value (e.g. CN=kubernetes)");
+    }
+    const std::string type_text = trim(part.substr(0, eq));
+    std::string raw_value = trim(part.substr(eq + 1));
+    std::string value;
+    for (std::size_t k = 0; k < raw_value.size(); ++k) {
+      if (raw_value[k] == '\\' && k + 1 < raw_value.size()) ++k;
+      value.push_back(raw_value[k]);
+    }
+    const AttributeSpec* spec = nullptr;
+    for (const auto& candidate : kAttributes) {
+      if (candidate.short_name == type_text) spec = &candidate;
+    }
+    if (spec == nullptr) {
+      return fail(ErrorCode::kInvalidArgument, "subject: attribute '" + type_text.substr(0, 32) +
+                                                   "' is not supported (CN, O, OU, C, ST, L)");
+    }
+    if (auto ok = check_value(spec->type, value); !ok) return fail(ok.error().context("subject"));
+    dn.push_back({spec->type, std::move(value)});
+  }
+  if (dn.empty()) return fail(ErrorCode::kInvalidArgument, "subject is empty");
+  return dn;
+}
+
+Result<Bytes> encode_name(const DistinguishedName& dn) {
+  der::Writer w;
+  const auto name = w.open(der::kSequence);
+  for (const auto& attr : dn) {
+    if (auto ok = check_value(attr.type, attr.value); !ok) return fail(ok.error());
+    const auto rdn = w.open(der::kSet);
+    const auto atv = w.open(der::kSequence);
+    w.put(der::kOid, spec_of(attr.type).oid);
+    // countryName is PrintableString (X.520); everything else UTF8String (RFC 5280 §4.1.2.6).
+    const std::uint8_t tag =
+        attr.type == NameAttributeType::kCountry ? der::kPrintableString : der::kUtf8String;
+    w.put(tag, as_bytes(attr.value));
+    w.close(atv);
+    w.close(rdn);
+  }
+  w.close(name);
+  return std::move(w).take();
+}
+
+std::string format_name(const DistinguishedName& dn) {
+  std::string out;
+  for (const auto& attr : dn) {
+    if (!out.empty()) out += ", ";
+    out += short_name(attr.type);
+    out += '=';
+    out += attr.value;
+  }
+  return out;
+}
+
+std::vector<std::string> values_of(const DistinguishedName& dn, NameAttributeType type) {
+  std::vector<std::string> out;
+  for (const auto& attr : dn) {
+    if (attr.type == type) out.push_back(attr.value);
+  }
+  return out;
+}
+
+}  // namespace signet

@@ -1,0 +1,53 @@
+// What the rest of signet asks of PKCS#11 tokens: initialise a development token, generate and
+// list keys, and open a key as a core Signer. Nothing outside hsm/src includes pkcs11.h; callers
+// name tokens and keys with RFC 7512 URIs and pass the module path they resolved.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "signet/core/algorithm.h"
+#include "signet/core/bytes.h"
+#include "signet/core/result.h"
+#include "signet/core/signer.h"
+#include "signet/hsm/pkcs11_uri.h"
+#include "signet/hsm/secret.h"
+
+namespace signet::hsm {
+
+struct KeyDescription {
+  std::string label;  // CKA_LABEL
+  Bytes id;           // CKA_ID
+  KeyInfo key;
+  Bytes public_key_der;  // SubjectPublicKeyInfo
+  // Private-key attributes (PKCS#11 v2.40 §4.9); unknown when listed without logging in.
+  bool has_private = false;
+  bool sensitive = false;
+  bool extractable = true;
+  bool always_authenticate = false;
+  std::string uri;  // pkcs11: URI of the key, without query attributes
+};
+
+// Initialises a fresh token in the first slot without one (C_InitToken), sets the user PIN
+// (C_InitPIN). Refuses when a token with `label` already exists. For development tokens
+// (SoftHSM); production HSMs are initialised with their vendor's tools.
+[[nodiscard]] Status init_token(const std::string& module_path, const std::string& label,
+                                const SecretString& so_pin, const SecretString& user_pin);
+
+// Generates a key pair inside the token the URI names, labelled uri.object, with CKA_SENSITIVE
+// true and CKA_EXTRACTABLE false (the private key never leaves the token). Needs uri.pin_source.
+[[nodiscard]] Result<KeyDescription> generate_key(const std::string& module_path,
+                                                  const Pkcs11Uri& uri, const KeySpec& spec);
+
+// Keys in the token the URI names. With a pin_source it logs in and describes private keys;
+// without, it lists public keys only.
+[[nodiscard]] Result<std::vector<KeyDescription>> list_keys(const std::string& module_path,
+                                                            const Pkcs11Uri& uri);
+
+// A Signer for the private key the URI names (exactly one must match). The key handle and public
+// key are looked up once; keys with CKA_ALWAYS_AUTHENTICATE are refused.
+[[nodiscard]] Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path,
+                                                          const Pkcs11Uri& uri);
+
+}  // namespace signet::hsm

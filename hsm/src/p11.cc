@@ -1,0 +1,390 @@
+#include "p11.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "signet/core/algorithm.h"
+#include "signet/core/der.h"
+
+namespace signet::hsm::p11 {
+
+std::string_view rv_name(CK_RV rv) noexcept {
+  switch (rv) {
+    case CKR_OK:
+      return "CKR_OK";
+    case CKR_HOST_MEMORY:
+      return "CKR_HOST_MEMORY";
+    case CKR_SLOT_ID_INVALID:
+      return "CKR_SLOT_ID_INVALID";
+    case CKR_GENERAL_ERROR:
+      return "CKR_GENERAL_ERROR";
+    case CKR_FUNCTION_FAILED:
+      return "CKR_FUNCTION_FAILED";
+    case CKR_ARGUMENTS_BAD:
+      return "CKR_ARGUMENTS_BAD";
+    case CKR_ATTRIBUTE_TYPE_INVALID:
+      return "CKR_ATTRIBUTE_TYPE_INVALID";
+    case CKR_ATTRIBUTE_VALUE_INVALID:
+      return "CKR_ATTRIBUTE_VALUE_INVALID";
+    case CKR_ATTRIBUTE_SENSITIVE:
+      return "CKR_ATTRIBUTE_SENSITIVE";
+    case CKR_DATA_LEN_RANGE:
+      return "CKR_DATA_LEN_RANGE";
+    case CKR_DEVICE_ERROR:
+      return "CKR_DEVICE_ERROR";
+    case CKR_DEVICE_MEMORY:
+      return "CKR_DEVICE_MEMORY";
+    case CKR_DEVICE_REMOVED:
+      return "CKR_DEVICE_REMOVED";
+    case CKR_FUNCTION_CANCELED:
+      return "CKR_FUNCTION_CANCELED";
+    case CKR_KEY_HANDLE_INVALID:
+      return "CKR_KEY_HANDLE_INVALID";
+    case CKR_KEY_TYPE_INCONSISTENT:
+      return "CKR_KEY_TYPE_INCONSISTENT";
+    case CKR_MECHANISM_INVALID:
+      return "CKR_MECHANISM_INVALID";
+    case CKR_OBJECT_HANDLE_INVALID:
+      return "CKR_OBJECT_HANDLE_INVALID";
+    case CKR_OPERATION_ACTIVE:
+      return "CKR_OPERATION_ACTIVE";
+    case CKR_PIN_INCORRECT:
+      return "CKR_PIN_INCORRECT";
+    case CKR_PIN_INVALID:
+      return "CKR_PIN_INVALID";
+    case CKR_PIN_LEN_RANGE:
+      return "CKR_PIN_LEN_RANGE";
+    case CKR_PIN_LOCKED:
+      return "CKR_PIN_LOCKED";
+    case CKR_SESSION_CLOSED:
+      return "CKR_SESSION_CLOSED";
+    case CKR_SESSION_COUNT:
+      return "CKR_SESSION_COUNT";
+    case CKR_SESSION_HANDLE_INVALID:
+      return "CKR_SESSION_HANDLE_INVALID";
+    case CKR_SESSION_READ_ONLY:
+      return "CKR_SESSION_READ_ONLY";
+    case CKR_TEMPLATE_INCOMPLETE:
+      return "CKR_TEMPLATE_INCOMPLETE";
+    case CKR_TEMPLATE_INCONSISTENT:
+      return "CKR_TEMPLATE_INCONSISTENT";
+    case CKR_TOKEN_NOT_PRESENT:
+      return "CKR_TOKEN_NOT_PRESENT";
+    case CKR_TOKEN_NOT_RECOGNIZED:
+      return "CKR_TOKEN_NOT_RECOGNIZED";
+    case CKR_TOKEN_WRITE_PROTECTED:
+      return "CKR_TOKEN_WRITE_PROTECTED";
+    case CKR_USER_ALREADY_LOGGED_IN:
+      return "CKR_USER_ALREADY_LOGGED_IN";
+    case CKR_USER_NOT_LOGGED_IN:
+      return "CKR_USER_NOT_LOGGED_IN";
+    case CKR_USER_PIN_NOT_INITIALIZED:
+      return "CKR_USER_PIN_NOT_INITIALIZED";
+    case CKR_USER_TYPE_INVALID:
+      return "CKR_USER_TYPE_INVALID";
+    case CKR_BUFFER_TOO_SMALL:
+      return "CKR_BUFFER_TOO_SMALL";
+    case CKR_CRYPTOKI_NOT_INITIALIZED:
+      return "CKR_CRYPTOKI_NOT_INITIALIZED";
+    case CKR_CRYPTOKI_ALREADY_INITIALIZED:
+      return "CKR_CRYPTOKI_ALREADY_INITIALIZED";
+    default:
+      return "CKR_?";
+  }
+}
+
+ErrorCode classify(CK_RV rv) noexcept {
+  switch (rv) {
+    // The session or token went away: a fresh session (and login) and the same call may work.
+    case CKR_SESSION_HANDLE_INVALID:
+    case CKR_SESSION_CLOSED:
+    case CKR_DEVICE_ERROR:
+    case CKR_DEVICE_REMOVED:
+    case CKR_TOKEN_NOT_PRESENT:
+    case CKR_USER_NOT_LOGGED_IN:
+    case CKR_OPERATION_ACTIVE:
+      return ErrorCode::kUnavailable;
+    case CKR_SESSION_COUNT:
+    case CKR_DEVICE_MEMORY:
+    case CKR_HOST_MEMORY:
+      return ErrorCode::kResourceExhausted;
+    case CKR_FUNCTION_CANCELED:
+      return ErrorCode::kAborted;
+    case CKR_PIN_INCORRECT:
+    case CKR_PIN_LOCKED:
+    case CKR_PIN_EXPIRED:
+      return ErrorCode::kPermissionDenied;
+    case CKR_ARGUMENTS_BAD:
+    case CKR_ATTRIBUTE_VALUE_INVALID:
+    case CKR_TEMPLATE_INCONSISTENT:
+    case CKR_TEMPLATE_INCOMPLETE:
+    case CKR_PIN_INVALID:
+    case CKR_PIN_LEN_RANGE:
+    case CKR_MECHANISM_INVALID:
+    case CKR_KEY_TYPE_INCONSISTENT:
+      return ErrorCode::kInvalidArgument;
+    case CKR_TOKEN_WRITE_PROTECTED:
+    case CKR_USER_PIN_NOT_INITIALIZED:
+      return ErrorCode::kFailedPrecondition;
+    default:
+      return ErrorCode::kInternal;
+  }
+}
+
+Status check(CK_RV rv, std::string_view function) {
+  if (rv == CKR_OK) return {};
+  std::array<char, 24> hex{};
+  std::snprintf(hex.data(), hex.size(), "0x%lx", rv);  // NOLINT
+  std::string message =
+      std::string(function) + " returned " + std::string(rv_name(rv)) + " (" + hex.data() + ")";
+  if (rv == CKR_PIN_INCORRECT) message += ": the PIN is incorrect";
+  if (rv == CKR_PIN_LOCKED) message += ": the PIN is locked";
+  return fail(classify(rv), std::move(message));
+}
+
+namespace {
+
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::map<std::string, std::weak_ptr<Module>>& registry() {
+  static std::map<std::string, std::weak_ptr<Module>> r;
+  return r;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Module>> Module::load(const std::string& path) {
+  const std::lock_guard lock(registry_mutex());
+  if (auto existing = registry()[path].lock()) return existing;
+
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = ::dlerror();
+    return fail(ErrorCode::kNotFound, "cannot load PKCS#11 module " + path + ": " +
+                                          (why != nullptr ? why : "unknown error"));
+  }
+  auto* get_list = reinterpret_cast<CK_C_GetFunctionList>(  // NOLINT
+      ::dlsym(handle, "C_GetFunctionList"));
+  CK_FUNCTION_LIST* fn = nullptr;
+  if (get_list == nullptr || get_list(&fn) != CKR_OK || fn == nullptr) {
+    ::dlclose(handle);
+    return fail(ErrorCode::kInvalidArgument,
+                path + " is not a PKCS#11 module (no usable C_GetFunctionList)");
+  }
+  // OS locking: without it SoftHSM runs without locks and threaded use crashes
+  // (performance-notes.md pitfall 5; PKCS#11 v2.40 §5.4 C_Initialize).
+  CK_C_INITIALIZE_ARGS args{};
+  args.flags = CKF_OS_LOCKING_OK;
+  const CK_RV rv = fn->C_Initialize(&args);
+  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+    ::dlclose(handle);
+    return fail(check(rv, "C_Initialize").error().context(path));
+  }
+  std::shared_ptr<Module> module(new Module(handle, fn, path, rv == CKR_OK));
+  registry()[path] = module;
+  return module;
+}
+
+Module::~Module() {
+  if (finalize_) fn_->C_Finalize(nullptr);
+  ::dlclose(handle_);
+}
+
+Session& Session::operator=(Session&& other) noexcept {
+  if (this != &other) {
+    if (handle_ != CK_INVALID_HANDLE) module_->fn()->C_CloseSession(handle_);
+    module_ = std::move(other.module_);
+    handle_ = std::exchange(other.handle_, CK_INVALID_HANDLE);
+  }
+  return *this;
+}
+
+Session::~Session() {
+  if (handle_ != CK_INVALID_HANDLE && module_) module_->fn()->C_CloseSession(handle_);
+}
+
+Status Session::login(CK_USER_TYPE user, const SecretString& pin) {
+  const std::string_view p = pin.reveal();
+  // NOLINTNEXTLINE: PKCS#11 takes a non-const UTF8CHAR*.
+  auto* bytes = reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(p.data()));
+  const CK_RV rv = fn()->C_Login(handle_, user, bytes, p.size());
+  if (rv == CKR_USER_ALREADY_LOGGED_IN) return {};
+  return check(rv, "C_Login");
+}
+
+std::string trim_padded(const unsigned char* field, std::size_t size) {
+  std::string s(reinterpret_cast<const char*>(field), size);  // NOLINT
+  const auto end = s.find_last_not_of(std::string(" \0", 2));
+  return end == std::string::npos ? std::string() : s.substr(0, end + 1);
+}
+
+Result<Slot> find_token(const Module& module, const Pkcs11Uri& uri) {
+  CK_ULONG count = 0;
+  SIGNET_RETURN_IF_ERROR(
+      check(module.fn()->C_GetSlotList(CK_TRUE, nullptr, &count), "C_GetSlotList"));
+  std::vector<CK_SLOT_ID> slots(count);
+  SIGNET_RETURN_IF_ERROR(
+      check(module.fn()->C_GetSlotList(CK_TRUE, slots.data(), &count), "C_GetSlotList"));
+  slots.resize(count);
+
+  std::vector<Slot> matches;
+  std::string seen;
+  for (const CK_SLOT_ID slot : slots) {
+    CK_TOKEN_INFO info{};
+    if (module.fn()->C_GetTokenInfo(slot, &info) != CKR_OK) continue;
+    if ((info.flags & CKF_TOKEN_INITIALIZED) == 0) continue;
+    const std::string label = trim_padded(info.label, sizeof info.label);
+    seen += (seen.empty() ? "'" : ", '") + label + "'";
+    if (uri.slot_id && *uri.slot_id != slot) continue;
+    if (uri.token && *uri.token != label) continue;
+    if (uri.manufacturer &&
+        *uri.manufacturer != trim_padded(info.manufacturerID, sizeof info.manufacturerID)) {
+      continue;
+    }
+    if (uri.serial && *uri.serial != trim_padded(info.serialNumber, sizeof info.serialNumber)) {
+      continue;
+    }
+    if (uri.model && *uri.model != trim_padded(info.model, sizeof info.model)) continue;
+    matches.push_back({slot, label});
+  }
+  const std::string wanted = uri.to_string(false);
+  if (matches.empty()) {
+    return fail(ErrorCode::kNotFound,
+                "no token matches " + wanted + " in module " + module.path() +
+                    " (initialised tokens: " + (seen.empty() ? "none" : seen) + ")");
+  }
+  if (matches.size() > 1) {
+    return fail(ErrorCode::kInvalidArgument, std::to_string(matches.size()) + " tokens match " +
+                                                 wanted +
+                                                 "; add token=, serial= or slot-id= to the URI");
+  }
+  return matches.front();
+}
+
+Result<Session> open_session(const std::shared_ptr<Module>& module, CK_SLOT_ID slot,
+                             bool read_write) {
+  CK_SESSION_HANDLE handle = CK_INVALID_HANDLE;
+  CK_FLAGS flags = CKF_SERIAL_SESSION;
+  if (read_write) flags |= CKF_RW_SESSION;
+  SIGNET_RETURN_IF_ERROR(
+      check(module->fn()->C_OpenSession(slot, flags, nullptr, nullptr, &handle), "C_OpenSession"));
+  return Session(module, handle);
+}
+
+Result<std::vector<CK_OBJECT_HANDLE>> find_objects(const Session& session,
+                                                   std::vector<CK_ATTRIBUTE> tmpl) {
+  CK_FUNCTION_LIST* fn = session.fn();
+  SIGNET_RETURN_IF_ERROR(check(fn->C_FindObjectsInit(session.handle(), tmpl.data(), tmpl.size()),
+                               "C_FindObjectsInit"));
+  std::vector<CK_OBJECT_HANDLE> found;
+  std::array<CK_OBJECT_HANDLE, 64> batch{};
+  while (true) {
+    CK_ULONG n = 0;
+    const CK_RV rv = fn->C_FindObjects(session.handle(), batch.data(), batch.size(), &n);
+    if (rv != CKR_OK) {
+      fn->C_FindObjectsFinal(session.handle());
+      return fail(check(rv, "C_FindObjects").error());
+    }
+    if (n == 0) break;
+    found.insert(found.end(), batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
+    if (found.size() > 100000) break;  // a token with more objects than that is not ours
+  }
+  SIGNET_RETURN_IF_ERROR(check(fn->C_FindObjectsFinal(session.handle()), "C_FindObjectsFinal"));
+  return found;
+}
+
+Result<Bytes> get_attribute(const Session& session, CK_OBJECT_HANDLE object,
+                            CK_ATTRIBUTE_TYPE type) {
+  CK_ATTRIBUTE attr{type, nullptr, 0};
+  const CK_RV rv = session.fn()->C_GetAttributeValue(session.handle(), object, &attr, 1);
+  if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE ||
+      attr.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+    return fail(ErrorCode::kNotFound, "attribute not available");
+  }
+  SIGNET_RETURN_IF_ERROR(check(rv, "C_GetAttributeValue"));
+  Bytes value(attr.ulValueLen);
+  attr.pValue = value.data();
+  SIGNET_RETURN_IF_ERROR(
+      check(session.fn()->C_GetAttributeValue(session.handle(), object, &attr, 1),
+            "C_GetAttributeValue"));
+  value.resize(attr.ulValueLen);
+  return value;
+}
+
+Result<bool> get_bool(const Session& session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type) {
+  SIGNET_ASSIGN_OR_RETURN(const Bytes v, get_attribute(session, object, type));
+  return v.size() == 1 && v[0] != CK_FALSE;
+}
+
+namespace {
+
+// rsaEncryption and id-ecPublicKey AlgorithmIdentifier parts (RFC 3279 §2.3.1, RFC 5480 §2.1.1).
+constexpr std::array<std::uint8_t, 9> kOidRsa = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                                 0x0d, 0x01, 0x01, 0x01};
+constexpr std::array<std::uint8_t, 7> kOidEcPublicKey = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+
+// CKA_EC_POINT is the DER OCTET STRING of the point (PKCS#11 v2.40 §2.3.3); a few modules return
+// the raw point. Accept both, return the raw point.
+Result<Bytes> unwrap_ec_point(const Bytes& attr) {
+  if (!attr.empty() && attr[0] == der::kOctetString) {
+    auto tlv = der::parse_single(attr, der::kOctetString, "CKA_EC_POINT");
+    if (tlv && !tlv->content.empty() && tlv->content[0] == 0x04) {
+      return Bytes(tlv->content.begin(), tlv->content.end());
+    }
+  }
+  if (!attr.empty() && attr[0] == 0x04 && attr.size() % 2 == 1) return attr;
+  return fail(ErrorCode::kInternal, "CKA_EC_POINT is neither an OCTET STRING nor a raw point");
+}
+
+}  // namespace
+
+Result<Bytes> public_key_info(const Session& session, CK_OBJECT_HANDLE object) {
+  SIGNET_ASSIGN_OR_RETURN(const Bytes key_type_attr, get_attribute(session, object, CKA_KEY_TYPE));
+  CK_KEY_TYPE key_type = 0;
+  if (key_type_attr.size() != sizeof key_type) {
+    return fail(ErrorCode::kInternal, "CKA_KEY_TYPE has an unexpected size");
+  }
+  std::memcpy(&key_type, key_type_attr.data(), sizeof key_type);
+  der::Writer w;
+  const auto spki = w.open(der::kSequence);
+  if (key_type == CKK_RSA) {
+    SIGNET_ASSIGN_OR_RETURN(const Bytes n, get_attribute(session, object, CKA_MODULUS));
+    SIGNET_ASSIGN_OR_RETURN(const Bytes e, get_attribute(session, object, CKA_PUBLIC_EXPONENT));
+    const auto alg = w.open(der::kSequence);
+    w.put(der::kOid, kOidRsa);
+    w.put(der::kNull, {});
+    w.close(alg);
+    der::Writer key;
+    const auto seq = key.open(der::kSequence);
+    key.put_unsigned(n);
+    key.put_unsigned(e);
+    key.close(seq);
+    w.put_bit_string(key.bytes());
+  } else if (key_type == CKK_EC) {
+    SIGNET_ASSIGN_OR_RETURN(const Bytes params, get_attribute(session, object, CKA_EC_PARAMS));
+    SIGNET_ASSIGN_OR_RETURN(const Bytes point_attr, get_attribute(session, object, CKA_EC_POINT));
+    SIGNET_ASSIGN_OR_RETURN(const Bytes point, unwrap_ec_point(point_attr));
+    const auto alg = w.open(der::kSequence);
+    w.put(der::kOid, kOidEcPublicKey);
+    w.put_raw(params);  // namedCurve OID TLV, as the token stores it
+    w.close(alg);
+    w.put_bit_string(point);
+  } else {
+    return fail(ErrorCode::kInvalidArgument,
+                "key type " + std::to_string(key_type) + " is not supported (RSA or EC)");
+  }
+  w.close(spki);
+  Bytes out = std::move(w).take();
+  SIGNET_RETURN_IF_ERROR(inspect_public_key(out));  // refuses curves signet does not sign with
+  return out;
+}
+
+}  // namespace signet::hsm::p11

@@ -1,0 +1,294 @@
+#include "signet/hsm/token.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string>
+
+#include <openssl/rand.h>
+
+#include "p11.h"
+#include "pkcs11_signer.h"
+
+namespace signet::hsm {
+namespace {
+
+// namedCurve OIDs as CKA_EC_PARAMS wants them (DER OID TLV; PKCS#11 v2.40 §2.3.3).
+constexpr std::array<CK_BYTE, 10> kP256Params = {0x06, 0x08, 0x2a, 0x86, 0x48,
+                                                 0xce, 0x3d, 0x03, 0x01, 0x07};
+constexpr std::array<CK_BYTE, 7> kP384Params = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
+
+CK_BBOOL kTrue = CK_TRUE;    // NOLINT: PKCS#11 templates take non-const pointers
+CK_BBOOL kFalse = CK_FALSE;  // NOLINT
+
+template <typename T>
+CK_ATTRIBUTE attr(CK_ATTRIBUTE_TYPE type, T& value) {
+  return {type, &value, sizeof value};
+}
+CK_ATTRIBUTE attr_bytes(CK_ATTRIBUTE_TYPE type, const void* data, std::size_t size) {
+  return {type, const_cast<void*>(data), size};  // NOLINT: read-only in practice
+}
+
+// A token, found and logged in, for one operation.
+struct OpenToken {
+  std::shared_ptr<p11::Module> module;
+  p11::Slot slot;
+  p11::Session session;
+};
+
+Result<OpenToken> open_token(const std::string& module_path, const Pkcs11Uri& uri, bool login,
+                             bool read_write) {
+  SIGNET_ASSIGN_OR_RETURN(auto module, p11::Module::load(module_path));
+  SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*module, uri));
+  SIGNET_ASSIGN_OR_RETURN(p11::Session session, p11::open_session(module, slot.id, read_write));
+  if (login) {
+    if (!uri.pin_source) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "the key URI needs ?pin-source=file:PATH (or env:NAME) to log in to token '" +
+                      slot.label + "'");
+    }
+    SIGNET_ASSIGN_OR_RETURN(const SecretString pin, read_pin(*uri.pin_source));
+    if (auto ok = session.login(CKU_USER, pin); !ok) {
+      return fail(ok.error().context("token '" + slot.label + "'"));
+    }
+  }
+  return OpenToken{std::move(module), slot, std::move(session)};
+}
+
+Pkcs11Uri key_uri(const std::string& token, const std::string& label, const Bytes& id) {
+  Pkcs11Uri u;
+  u.token = token;
+  u.object = label;
+  if (!id.empty()) u.id = id;
+  u.type = "private";
+  return u;
+}
+
+// Private keys whose label/id match the URI.
+Result<std::vector<CK_OBJECT_HANDLE>> find_private_keys(const p11::Session& s,
+                                                        const Pkcs11Uri& uri) {
+  CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+  std::vector<CK_ATTRIBUTE> tmpl{attr(CKA_CLASS, cls)};
+  if (uri.object) tmpl.push_back(attr_bytes(CKA_LABEL, uri.object->data(), uri.object->size()));
+  if (uri.id) tmpl.push_back(attr_bytes(CKA_ID, uri.id->data(), uri.id->size()));
+  return p11::find_objects(s, std::move(tmpl));
+}
+
+Result<KeyDescription> describe_key(const p11::Session& s, CK_OBJECT_HANDLE priv,
+                                    const std::string& token) {
+  KeyDescription d;
+  if (auto label = p11::get_attribute(s, priv, CKA_LABEL))
+    d.label.assign(label->begin(), label->end());
+  if (auto id = p11::get_attribute(s, priv, CKA_ID)) d.id = *id;
+  d.has_private = true;
+  d.sensitive = p11::get_bool(s, priv, CKA_SENSITIVE).value_or(false);
+  d.extractable = p11::get_bool(s, priv, CKA_EXTRACTABLE).value_or(true);
+  d.always_authenticate = p11::get_bool(s, priv, CKA_ALWAYS_AUTHENTICATE).value_or(false);
+
+  // The public key: from the matching public object (same CKA_ID), else from the private key
+  // (RSA private keys carry modulus and exponent).
+  CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+  std::vector<CK_ATTRIBUTE> tmpl{attr(CKA_CLASS, cls)};
+  if (!d.id.empty())
+    tmpl.push_back(attr_bytes(CKA_ID, d.id.data(), d.id.size()));
+  else
+    tmpl.push_back(attr_bytes(CKA_LABEL, d.label.data(), d.label.size()));
+  SIGNET_ASSIGN_OR_RETURN(const auto pubs, p11::find_objects(s, std::move(tmpl)));
+  auto spki = pubs.size() == 1 ? p11::public_key_info(s, pubs[0]) : p11::public_key_info(s, priv);
+  if (!spki) {
+    return fail(spki.error().context("key '" + d.label + "': cannot read its public key"));
+  }
+  d.public_key_der = std::move(*spki);
+  SIGNET_ASSIGN_OR_RETURN(d.key, inspect_public_key(d.public_key_der));
+  d.uri = key_uri(token, d.label, d.id).to_string(false);
+  return d;
+}
+
+}  // namespace
+
+Status init_token(const std::string& module_path, const std::string& label,
+                  const SecretString& so_pin, const SecretString& user_pin) {
+  if (label.empty() || label.size() > 32) {
+    return fail(ErrorCode::kInvalidArgument, "token label must be 1 to 32 bytes (CK_TOKEN_INFO)");
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto module, p11::Module::load(module_path));
+  CK_FUNCTION_LIST* fn = module->fn();
+  CK_ULONG count = 0;
+  SIGNET_RETURN_IF_ERROR(p11::check(fn->C_GetSlotList(CK_FALSE, nullptr, &count), "C_GetSlotList"));
+  std::vector<CK_SLOT_ID> slots(count);
+  SIGNET_RETURN_IF_ERROR(
+      p11::check(fn->C_GetSlotList(CK_FALSE, slots.data(), &count), "C_GetSlotList"));
+  slots.resize(count);
+  std::optional<CK_SLOT_ID> free_slot;
+  for (const CK_SLOT_ID slot : slots) {
+    CK_TOKEN_INFO info{};
+    if (fn->C_GetTokenInfo(slot, &info) != CKR_OK) continue;
+    if ((info.flags & CKF_TOKEN_INITIALIZED) == 0) {
+      if (!free_slot) free_slot = slot;
+    } else if (p11::trim_padded(info.label, sizeof info.label) == label) {
+      return fail(ErrorCode::kAlreadyExists, "a token labelled '" + label + "' already exists");
+    }
+  }
+  if (!free_slot) {
+    return fail(ErrorCode::kResourceExhausted, "no uninitialised token slot in " + module_path);
+  }
+  std::array<CK_UTF8CHAR, 32> padded{};
+  padded.fill(' ');
+  std::memcpy(padded.data(), label.data(), label.size());
+  const std::string_view so = so_pin.reveal();
+  // NOLINTNEXTLINE: PKCS#11 takes non-const pointers
+  auto* so_bytes = reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(so.data()));
+  SIGNET_RETURN_IF_ERROR(
+      p11::check(fn->C_InitToken(*free_slot, so_bytes, so.size(), padded.data()), "C_InitToken"));
+
+  // SoftHSM moves an initialised token to a new slot id: find it again by label.
+  Pkcs11Uri uri;
+  uri.token = label;
+  SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*module, uri));
+  SIGNET_ASSIGN_OR_RETURN(p11::Session session, p11::open_session(module, slot.id, true));
+  SIGNET_RETURN_IF_ERROR(session.login(CKU_SO, so_pin));
+  const std::string_view user = user_pin.reveal();
+  // NOLINTNEXTLINE: PKCS#11 takes non-const pointers
+  auto* user_bytes = reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(user.data()));
+  const Status set_pin =
+      p11::check(fn->C_InitPIN(session.handle(), user_bytes, user.size()), "C_InitPIN");
+  fn->C_Logout(session.handle());
+  return set_pin;
+}
+
+Result<KeyDescription> generate_key(const std::string& module_path, const Pkcs11Uri& uri,
+                                    const KeySpec& spec) {
+  if (!uri.object || uri.object->empty()) {
+    return fail(ErrorCode::kInvalidArgument, "the key URI must name the key: object=NAME");
+  }
+  if (uri.id) {
+    return fail(ErrorCode::kInvalidArgument, "the key URI must not set id=: signet chooses it");
+  }
+  if (spec.type == KeyType::kEd25519) {
+    return fail(ErrorCode::kInvalidArgument,
+                "ed25519 keys in a token are not supported yet (ecdsa-p256, ecdsa-p384, rsa-*)");
+  }
+  SIGNET_ASSIGN_OR_RETURN(OpenToken t, open_token(module_path, uri, true, true));
+  Pkcs11Uri by_label;
+  by_label.object = uri.object;
+  SIGNET_ASSIGN_OR_RETURN(const auto existing, find_private_keys(t.session, by_label));
+  if (!existing.empty()) {
+    return fail(ErrorCode::kAlreadyExists,
+                "token '" + t.slot.label + "' already has a key '" + *uri.object + "'");
+  }
+
+  // A random CKA_ID ties the two halves together (PKCS#11 v2.40 §4.4: CKA_ID).
+  Bytes id(16);
+  if (RAND_bytes(id.data(), static_cast<int>(id.size())) != 1) {
+    return fail(ErrorCode::kUnavailable, "RAND_bytes failed");
+  }
+  const std::string& label = *uri.object;
+  CK_ULONG bits = spec.rsa_bits;
+  std::array<CK_BYTE, 3> exponent = {0x01, 0x00, 0x01};
+  std::vector<CK_ATTRIBUTE> pub{
+      attr(CKA_TOKEN, kTrue), attr(CKA_PRIVATE, kFalse), attr(CKA_VERIFY, kTrue),
+      attr_bytes(CKA_LABEL, label.data(), label.size()), attr_bytes(CKA_ID, id.data(), id.size())};
+  // The private key: on the token, private, sensitive and never extractable, for signing only
+  // (PKCS#11 v2.40 §4.9).
+  std::vector<CK_ATTRIBUTE> priv{attr(CKA_TOKEN, kTrue),
+                                 attr(CKA_PRIVATE, kTrue),
+                                 attr(CKA_SENSITIVE, kTrue),
+                                 attr(CKA_EXTRACTABLE, kFalse),
+                                 attr(CKA_SIGN, kTrue),
+                                 attr(CKA_DECRYPT, kFalse),
+                                 attr(CKA_UNWRAP, kFalse),
+                                 attr(CKA_DERIVE, kFalse),
+                                 attr_bytes(CKA_LABEL, label.data(), label.size()),
+                                 attr_bytes(CKA_ID, id.data(), id.size())};
+  CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+  if (spec.type == KeyType::kRsa) {
+    mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+    pub.push_back(attr(CKA_MODULUS_BITS, bits));
+    pub.push_back(attr_bytes(CKA_PUBLIC_EXPONENT, exponent.data(), exponent.size()));
+  } else {
+    const auto& params =
+        spec.type == KeyType::kEcP256 ? ByteView(kP256Params) : ByteView(kP384Params);
+    pub.push_back(attr_bytes(CKA_EC_PARAMS, params.data(), params.size()));
+  }
+  CK_OBJECT_HANDLE pub_handle = CK_INVALID_HANDLE;
+  CK_OBJECT_HANDLE priv_handle = CK_INVALID_HANDLE;
+  SIGNET_RETURN_IF_ERROR(p11::check(
+      t.module->fn()->C_GenerateKeyPair(t.session.handle(), &mech, pub.data(), pub.size(),
+                                        priv.data(), priv.size(), &pub_handle, &priv_handle),
+      "C_GenerateKeyPair"));
+  SIGNET_ASSIGN_OR_RETURN(KeyDescription d, describe_key(t.session, priv_handle, t.slot.label));
+  if (!d.sensitive || d.extractable) {
+    // Never keep a CA key the token would let out.
+    t.module->fn()->C_DestroyObject(t.session.handle(), priv_handle);
+    t.module->fn()->C_DestroyObject(t.session.handle(), pub_handle);
+    return fail(ErrorCode::kFailedPrecondition,
+                "the token did not make the key sensitive and non-extractable; key destroyed");
+  }
+  return d;
+}
+
+Result<std::vector<KeyDescription>> list_keys(const std::string& module_path,
+                                              const Pkcs11Uri& uri) {
+  const bool login = uri.pin_source.has_value();
+  SIGNET_ASSIGN_OR_RETURN(OpenToken t, open_token(module_path, uri, login, false));
+  std::vector<KeyDescription> out;
+  if (login) {
+    SIGNET_ASSIGN_OR_RETURN(const auto keys, find_private_keys(t.session, uri));
+    for (const auto key : keys) {
+      SIGNET_ASSIGN_OR_RETURN(KeyDescription d, describe_key(t.session, key, t.slot.label));
+      out.push_back(std::move(d));
+    }
+  } else {
+    CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+    SIGNET_ASSIGN_OR_RETURN(const auto keys, p11::find_objects(t.session, {attr(CKA_CLASS, cls)}));
+    for (const auto key : keys) {
+      KeyDescription d;
+      if (auto label = p11::get_attribute(t.session, key, CKA_LABEL)) {
+        d.label.assign(label->begin(), label->end());
+      }
+      if (auto id = p11::get_attribute(t.session, key, CKA_ID)) d.id = *id;
+      if (uri.object && *uri.object != d.label) continue;
+      SIGNET_ASSIGN_OR_RETURN(d.public_key_der, p11::public_key_info(t.session, key));
+      SIGNET_ASSIGN_OR_RETURN(d.key, inspect_public_key(d.public_key_der));
+      d.uri = key_uri(t.slot.label, d.label, d.id).to_string(false);
+      out.push_back(std::move(d));
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const KeyDescription& a, const KeyDescription& b) { return a.label < b.label; });
+  return out;
+}
+
+Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path, const Pkcs11Uri& uri) {
+  if (uri.type && *uri.type != "private") {
+    return fail(ErrorCode::kInvalidArgument,
+                "the key URI names type=" + *uri.type + "; a signing key is type=private");
+  }
+  if (!uri.object && !uri.id) {
+    return fail(ErrorCode::kInvalidArgument, "the key URI must name the key: object=NAME or id=");
+  }
+  SIGNET_ASSIGN_OR_RETURN(OpenToken t, open_token(module_path, uri, true, false));
+  SIGNET_ASSIGN_OR_RETURN(const auto keys, find_private_keys(t.session, uri));
+  const std::string where = uri.to_string(false);
+  if (keys.empty()) {
+    return fail(ErrorCode::kNotFound,
+                "no private key matches " + where + " in token '" + t.slot.label + "'");
+  }
+  if (keys.size() > 1) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::to_string(keys.size()) + " private keys match " + where + "; add id=");
+  }
+  SIGNET_ASSIGN_OR_RETURN(KeyDescription d, describe_key(t.session, keys[0], t.slot.label));
+  if (d.always_authenticate) {
+    // A login per signature (PKCS#11 v2.40 §4.9 CKA_ALWAYS_AUTHENTICATE) cannot run at volume.
+    return fail(ErrorCode::kFailedPrecondition,
+                "key " + where +
+                    " has CKA_ALWAYS_AUTHENTICATE set; signet cannot use keys that "
+                    "require a login per signature");
+  }
+  return std::unique_ptr<Signer>(new Pkcs11Signer(std::move(t.module), t.slot.id,
+                                                  std::move(t.session), keys[0], d.key,
+                                                  std::move(d.public_key_der), where));
+}
+
+}  // namespace signet::hsm

@@ -1,0 +1,97 @@
+// The foundation's vertical slice through the CLI, checked by tools we did not write:
+// OpenSSL `verify`, GnuTLS `certtool`, python-cryptography (tests/interop/check_cert.py) and
+// OpenSC `pkcs11-tool`.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+
+namespace signet::testing {
+namespace {
+
+class CliSliceTest : public CliTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CliSliceTest, KubeletClientCertificateIsAcceptedByIndependentVerifiers) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes", GetParam());
+  for (const std::string kind : {"ec", "rsa"}) {
+    const std::string node = "node-" + kind;
+    openssl_csr(node, "/O=system:nodes/CN=system:node:" + node, kind);
+    auto r = signet({"sign", "--ca", "kubernetes", "--profile", "kubelet-client", "--csr",
+                     node + ".csr", "--out", node + ".crt"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+
+    r = tool({"openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile",
+              "kubernetes.crt", node + ".crt"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find(": OK"), std::string::npos) << r.out;
+
+    r = tool({"certtool", "--verify", "--load-ca-certificate", "kubernetes.crt", "--infile",
+              node + ".crt", "--verify-purpose", "1.3.6.1.5.5.7.3.2"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("Chain verification output: Verified."), std::string::npos) << r.out;
+
+    r = tool({"python3", std::string(SIGNET_SOURCE_DIR) + "/tests/interop/check_cert.py",
+              "--profile", "kubelet-client", "--cert", node + ".crt", "--ca", "kubernetes.crt",
+              "--node-name", node});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  const auto r = tool({"python3", std::string(SIGNET_SOURCE_DIR) + "/tests/interop/check_cert.py",
+                       "--profile", "ca", "--cert", "kubernetes.crt"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+TEST_P(CliSliceTest, TokenKeyIsSensitiveAndNeverExtractableForPkcs11Tool) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes", GetParam());
+  // pkcs11-tool takes the PIN on its command line; this is a throw-away test token.
+  const auto r = tool({"pkcs11-tool", "--module", module_, "--token-label", "cli", "--login",
+                       "--pin", kPin, "--list-objects", "--type", "privkey"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("kubernetes-key"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("always sensitive"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("never extractable"), std::string::npos) << r.out;
+}
+
+TEST_P(CliSliceTest, ListingsAndSignCanPrintJson) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes", GetParam());
+  auto r = signet({"--output", "json", "ca", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["cas"].size(), 1U);
+  EXPECT_EQ(j["cas"][0]["name"], "kubernetes");
+  EXPECT_EQ(j["cas"][0]["algorithm"], GetParam());
+  EXPECT_EQ(j["cas"][0]["key"].get<std::string>().find("pin-value"), std::string::npos);
+
+  r = signet({"key", "list", "--token", "cli", "--pin-source", pin_source(), "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["keys"].size(), 1U);
+  EXPECT_EQ(j["keys"][0]["label"], "kubernetes-key");
+  EXPECT_EQ(j["keys"][0]["sensitive"], true);
+  EXPECT_EQ(j["keys"][0]["extractable"], false);
+
+  openssl_csr("n1", "/O=system:nodes/CN=system:node:n1");
+  r = signet({"sign", "--ca", "kubernetes", "--profile", "kubelet-client", "--csr", "n1.csr",
+              "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["subject"], "O=system:nodes, CN=system:node:n1");
+  EXPECT_EQ(j["certificate"].get<std::string>().rfind("-----BEGIN CERTIFICATE-----", 0), 0U);
+
+  // Without --out the PEM goes to stdout.
+  r = signet({"sign", "--ca", "kubernetes", "--profile", "kubelet-client", "--csr", "n1.csr"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("-----BEGIN CERTIFICATE-----", 0), 0U);
+}
+
+INSTANTIATE_TEST_SUITE_P(CaKeys, CliSliceTest, ::testing::Values("rsa-2048", "ecdsa-p256"),
+                         [](const auto& p) {
+                           std::string n = p.param;
+                           std::erase(n, '-');
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace signet::testing

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package signet needs to build, test and run its demo.
+# Idempotent; safe to run as root on a fresh machine (no prompts, no standard input).
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: must run as root (it calls apt-get)" >&2
+  exit 1
+fi
+
+packages=(
+  # toolchain
+  build-essential g++-12 cmake ninja-build pkg-config git
+  # crypto, PKCS#11, tokens
+  openssl libssl-dev libp11-kit-dev libp11-dev softhsm2 opensc
+  # libraries
+  libtbb-dev libexpected-dev libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # independent verifiers used by the tests
+  gnutls-bin python3 python3-cryptography
+  # format / lint (Debian's 16 understands the keys in .clang-format/.clang-tidy)
+  clang-format-16 clang-tidy-16
+)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${packages[@]}" </dev/null

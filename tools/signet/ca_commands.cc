@@ -1,0 +1,120 @@
+// signet ca init | list — CAs whose keys live in a token.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "signet/core/duration.h"
+#include "signet/core/name.h"
+#include "signet/core/pem.h"
+#include "signet/hsm/pkcs11_uri.h"
+
+#include "commands.h"
+
+namespace signet::cli {
+namespace {
+
+struct InitOptions {
+  std::string name;
+  std::string key;
+  std::string subject;
+  std::string validity = "87600h";
+  std::string out;
+};
+
+// The key reference as recorded: pkcs11: URIs are stored canonical (never with a PIN, which the
+// parser refuses); file: references as given.
+Result<std::string> canonical_key_ref(const std::string& ref) {
+  if (ref.rfind("file:", 0) == 0) return ref;
+  SIGNET_ASSIGN_OR_RETURN(hsm::Pkcs11Uri uri, hsm::Pkcs11Uri::parse(ref));
+  // A relative PIN file would be looked up from wherever `signet sign` later runs: record it
+  // absolute.
+  if (uri.pin_source && uri.pin_source->rfind("file:", 0) == 0 &&
+      !std::filesystem::path(uri.pin_source->substr(5)).is_absolute()) {
+    uri.pin_source = "file:" + std::filesystem::absolute(uri.pin_source->substr(5)).string();
+  }
+  return uri.to_string();
+}
+
+nlohmann::json ca_json(const StoredCa& ca) {
+  return {{"name", ca.record.name},
+          {"subject", ca.certificate.subject_text()},
+          {"algorithm", key_spec_name(ca.certificate.key())},
+          {"not_before", format_time(ca.certificate.not_before())},
+          {"not_after", format_time(ca.certificate.not_after())},
+          {"serial", ca.certificate.serial_hex()},
+          {"key", ca.record.key},
+          {"created", ca.record.created}};
+}
+
+Status ca_init(const Context& ctx, const InitOptions& o) {
+  const State state = ctx.state();
+  SIGNET_RETURN_IF_ERROR(check_ca_name(o.name));
+  if (state.load_ca(o.name)) {
+    return fail(ErrorCode::kAlreadyExists,
+                "CA '" + o.name + "' already exists in " + state.dir().string());
+  }
+  SIGNET_ASSIGN_OR_RETURN(const DistinguishedName subject, parse_distinguished_name(o.subject));
+  SIGNET_ASSIGN_OR_RETURN(const std::chrono::seconds validity, parse_duration(o.validity));
+  SIGNET_ASSIGN_OR_RETURN(const std::string key_ref, canonical_key_ref(o.key));
+  SIGNET_ASSIGN_OR_RETURN(auto signer, open_key(ctx, key_ref));
+  const auto now = std::chrono::system_clock::now();
+  SIGNET_ASSIGN_OR_RETURN(const Bytes der, create_self_signed_ca(subject, validity, now, *signer));
+  const std::string pem = pem_encode("CERTIFICATE", der);
+  // Check our own output parses as a CA before anything is written.
+  SIGNET_RETURN_IF_ERROR(CaCertificate::parse(der));
+  SIGNET_RETURN_IF_ERROR(
+      state.add_ca(CaRecord{o.name, key_ref, format_time(now), std::nullopt}, pem));
+  if (!o.out.empty()) SIGNET_RETURN_IF_ERROR(write_file_atomic(o.out, pem));
+  SIGNET_ASSIGN_OR_RETURN(const StoredCa stored, state.load_ca(o.name));
+  nlohmann::json j = ca_json(stored);
+  if (o.out.empty()) j["certificate"] = pem;
+  std::string text = "created CA '" + o.name + "' (" + stored.certificate.subject_text() + ", " +
+                     key_spec_name(stored.certificate.key()) + ", valid until " +
+                     format_time(stored.certificate.not_after()) + ")\nkey: " + signer->describe();
+  text += o.out.empty() ? "\n" + pem : "\nwrote " + o.out;
+  emit(ctx, j, text);
+  return {};
+}
+
+Status ca_list(const Context& ctx) {
+  SIGNET_ASSIGN_OR_RETURN(const auto cas, ctx.state().list_cas());
+  nlohmann::json j = nlohmann::json::array();
+  std::ostringstream text;
+  text << "NAME\tALGORITHM\tNOT_AFTER\tSUBJECT\tKEY\n";
+  for (const auto& ca : cas) {
+    j.push_back(ca_json(ca));
+    text << ca.record.name << '\t' << key_spec_name(ca.certificate.key()) << '\t'
+         << format_time(ca.certificate.not_after()) << '\t' << ca.certificate.subject_text() << '\t'
+         << ca.record.key << '\n';
+  }
+  emit(ctx, {{"cas", j}}, text.str());
+  return {};
+}
+
+}  // namespace
+
+void register_ca_commands(CLI::App& app, Context& ctx, Action& action) {
+  auto* ca = app.add_subcommand("ca", "Create and list certificate authorities");
+  ca->require_subcommand(1);
+
+  auto o = std::make_shared<InitOptions>();
+  auto* init = ca->add_subcommand("init", "Create a self-signed CA whose key is in a token");
+  init->add_option("--name", o->name, "CA name in the state directory (a-z, 0-9, -)")->required();
+  init->add_option("--key", o->key, "pkcs11: URI of the CA key (with pin-source)")->required();
+  init->add_option("--subject", o->subject, "subject, e.g. 'CN=kubernetes'")->required();
+  init->add_option("--validity", o->validity, "lifetime, e.g. 87600h (default: 10 years)");
+  init->add_option("--out", o->out, "also write the CA certificate (PEM) here");
+  init->footer(
+      "Example:\n  signet ca init --name kubernetes --subject 'CN=kubernetes' --validity 87600h "
+      "\\\n"
+      "    --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt' --out ca.crt");
+  init->callback([&ctx, &action, o] { action = [&ctx, o] { return ca_init(ctx, *o); }; });
+
+  auto* list = ca->add_subcommand("list", "List the CAs in the state directory");
+  list->footer("Example:\n  signet ca list --output json");
+  list->callback([&ctx, &action] { action = [&ctx] { return ca_list(ctx); }; });
+}
+
+}  // namespace signet::cli

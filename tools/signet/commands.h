@@ -1,0 +1,21 @@
+// The `signet` subcommands. Each register_* adds its subcommands to the app; the callbacks
+// return a Status that main() turns into a message and an exit code.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "context.h"
+
+namespace signet::cli {
+
+// The callback a subcommand runs; main() runs the one selected.
+using Action = std::function<Status()>;
+
+void register_token_commands(CLI::App& app, Context& ctx, Action& action);
+void register_key_commands(CLI::App& app, Context& ctx, Action& action);
+void register_ca_commands(CLI::App& app, Context& ctx, Action& action);
+void register_sign_command(CLI::App& app, Context& ctx, Action& action);
+
+}  // namespace signet::cli

@@ -1,0 +1,62 @@
+// signet's state directory: config.json (the PKCS#11 module) and cas/<name>/ (each CA's
+// certificate and key reference). Resolved from --state, else $SIGNET_HOME, else ./var/signet.
+// Every write is atomic (temporary file, fsync, rename): a crash leaves the old state or the new,
+// never half of one.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "signet/core/ca.h"
+#include "signet/core/result.h"
+
+namespace signet::cli {
+
+struct Config {
+  std::optional<std::string> pkcs11_module;
+};
+
+struct CaRecord {
+  std::string name;
+  std::string key;      // a pkcs11: URI (with pin-source, never a PIN) or file:PATH
+  std::string created;  // RFC 3339
+  std::optional<std::string> parent;
+};
+
+struct StoredCa {
+  CaRecord record;
+  CaCertificate certificate;
+  std::string certificate_pem;
+};
+
+class State {
+ public:
+  [[nodiscard]] static std::filesystem::path resolve(const std::string& flag);
+  explicit State(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+  [[nodiscard]] const std::filesystem::path& dir() const noexcept { return dir_; }
+  [[nodiscard]] Result<Config> load_config() const;
+  [[nodiscard]] Status save_config(const Config& config) const;
+
+  [[nodiscard]] Result<StoredCa> load_ca(const std::string& name) const;
+  [[nodiscard]] Result<std::vector<StoredCa>> list_cas() const;
+  // Refuses an existing name; writes the CA directory whole or not at all.
+  [[nodiscard]] Status add_ca(const CaRecord& record, const std::string& certificate_pem) const;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// CA names: 1–63 of [a-z0-9-], starting with a letter or digit (they become directory names).
+[[nodiscard]] Status check_ca_name(const std::string& name);
+
+// Atomic write: `path` ends up with exactly `content`, or is unchanged.
+[[nodiscard]] Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                                       unsigned mode = 0644);
+// Reads a whole file, refusing more than `limit` bytes; `what` names it in messages.
+[[nodiscard]] Result<std::string> read_file_limited(const std::filesystem::path& path,
+                                                    std::size_t limit, std::string_view what);
+
+}  // namespace signet::cli
