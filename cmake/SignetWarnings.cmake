@@ -12,3 +12,4 @@ add_library(signet::warnings ALIAS signet_warnings)
 # warnings but not the pedantic conversions their macros trigger.
 add_library(signet_test_warnings INTERFACE)
 target_compile_options(signet_test_warnings INTERFACE -Wall -Wextra -Werror -Wshadow)
+add_library(signet::test_warnings ALIAS signet_test_warnings)

@@ -26,7 +26,11 @@ Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& sig
   SIGNET_ASSIGN_OR_RETURN(f.subject_der, encode_name(subject));
   f.public_key_der.assign(csr.public_key_der().begin(), csr.public_key_der().end());
   f.not_before = at - kBackdate;
-  f.not_after = std::min(at + profile.validity, ca.not_after());
+  // Like the KCM signer (spec §2.5): lifetimes of 8 h or more end at now + TTL - 5 min, so the
+  // certificate lives exactly TTL from its backdated notBefore; all are clamped to the CA's end.
+  const auto end = profile.validity >= std::chrono::hours(8) ? at + profile.validity - kBackdate
+                                                             : at + profile.validity;
+  f.not_after = std::min(end, ca.not_after());
   f.is_ca = false;
   // keyEncipherment only for RSA subject keys (spec §1.2 row 17; RFC 5280 §4.2.1.3).
   f.key_usage = kDigitalSignature;

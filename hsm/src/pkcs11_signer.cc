@@ -89,10 +89,14 @@ Result<Bytes> Pkcs11Signer::sign(ByteView input) {
   Bytes sig(max_sig);
   CK_ULONG sig_len = sig.size();
   CK_FUNCTION_LIST* fn = module_->fn();
-  CK_RV rv = fn->C_SignInit(session, &mech, key_);
-  if (rv == CKR_OK) rv = fn->C_Sign(session, data.data(), data.size(), sig.data(), &sig_len);
-  const Status status = p11::check(rv, rv == CKR_OK ? "C_Sign" : "C_SignInit/C_Sign");
-  release(session, !status && status.error().code() == ErrorCode::kUnavailable);
+  Status status = p11::check(fn->C_SignInit(session, &mech, key_), "C_SignInit");
+  if (status) {
+    status =
+        p11::check(fn->C_Sign(session, data.data(), data.size(), sig.data(), &sig_len), "C_Sign");
+  }
+  // A failed session is closed, never reused: after some failures (CKR_BUFFER_TOO_SMALL) the
+  // signing operation is still active on it (PKCS#11 v2.40 §5.2).
+  release(session, !status);
   if (!status) return fail(status.error().context(uri_));
   sig.resize(sig_len);
   if (mech.mechanism == CKM_ECDSA) return der::ecdsa_raw_to_der(sig);

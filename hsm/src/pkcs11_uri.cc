@@ -158,7 +158,9 @@ Status apply_query(Pkcs11Uri& uri, std::string_view name, std::string value) {
     return set_once(uri.pin_source, std::move(value), name);
   }
   if (name == "module-path") return set_once(uri.module_path, std::move(value), name);
-  if (name == "module-name") return set_once(uri.module_name, std::move(value), name);
+  if (name == "module-name") {
+    return fail(uri_error("module-name is not supported yet; use module-path=PATH"));
+  }
   if (name.rfind("x-", 0) == 0) return {};
   return fail(uri_error("unknown query attribute '" + std::string(name.substr(0, 32)) + "'"));
 }

@@ -14,6 +14,11 @@
 
 namespace signet::hsm {
 
+SecretString::SecretString(std::string_view value) {
+  value_.reserve(kMaxPinLength + 1);
+  value_.assign(value);
+}
+
 SecretString::SecretString(SecretString&& other) noexcept : value_(std::move(other.value_)) {
   other.wipe();
 }
@@ -33,14 +38,14 @@ SecretString::~SecretString() {
 
 void SecretString::wipe() noexcept {
   // OPENSSL_cleanse is not optimised away (unlike memset before free).
-  if (!value_.empty()) OPENSSL_cleanse(value_.data(), value_.size());
+  if (value_.capacity() > 0) OPENSSL_cleanse(value_.data(), value_.capacity());
   value_.clear();
 }
 
 namespace {
 
 Result<SecretString> read_pin_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     return fail(ErrorCode::kNotFound,
                 "cannot open PIN file " + path + ": " + std::strerror(errno));  // NOLINT
@@ -64,12 +69,11 @@ Result<SecretString> read_pin_file(const std::string& path) {
     total += static_cast<std::size_t>(n);
   }
   ::close(fd);
-  std::string pin(buf.data(), total);
-  OPENSSL_cleanse(buf.data(), buf.size());
   // One trailing newline is the file's, not the PIN's (`echo 1234 > pin`).
-  if (!pin.empty() && pin.back() == '\n') pin.pop_back();
-  if (!pin.empty() && pin.back() == '\r') pin.pop_back();
-  SecretString secret(std::move(pin));
+  if (total > 0 && buf[total - 1] == '\n') --total;
+  if (total > 0 && buf[total - 1] == '\r') --total;
+  SecretString secret(std::string_view(buf.data(), total));
+  OPENSSL_cleanse(buf.data(), buf.size());
   if (secret.reveal().size() > kMaxPinLength) {
     return fail(ErrorCode::kInvalidArgument, "PIN file " + path + " holds more than " +
                                                  std::to_string(kMaxPinLength) + " bytes");
@@ -88,7 +92,7 @@ Result<SecretString> read_pin(std::string_view pin_source) {
     if (value == nullptr) {
       return fail(ErrorCode::kNotFound, "PIN environment variable " + name + " is not set");
     }
-    SecretString secret{std::string(value)};
+    SecretString secret{std::string_view(value)};
     if (secret.empty()) {
       return fail(ErrorCode::kInvalidArgument, "PIN environment variable " + name + " is empty");
     }

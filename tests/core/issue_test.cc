@@ -66,6 +66,9 @@ TEST_P(IssueTest, KubeletClientCertificateHasTheKubernetesProfile) {
     EXPECT_EQ(
         Bytes(ASN1_STRING_get0_data(aki), ASN1_STRING_get0_data(aki) + ASN1_STRING_length(aki)),
         Bytes(ca.cert.subject_key_id().begin(), ca.cert.subject_key_id().end()));
+    // KCM rule (spec §2.5): a TTL of 8 h or more ends at now + TTL - 5 min, i.e. exactly TTL
+    // after the backdated notBefore.
+    EXPECT_EQ(issued->not_after - issued->not_before, std::chrono::hours(8760));
     EXPECT_EQ(issued->serial.size(), 16U);
     EXPECT_EQ(issued->serial[0] & 0xc0U, 0x40U);
     EXPECT_EQ(std::chrono::time_point_cast<std::chrono::seconds>(now) - issued->not_before,

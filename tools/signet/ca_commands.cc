@@ -51,7 +51,8 @@ nlohmann::json ca_json(const StoredCa& ca) {
 Status ca_init(const Context& ctx, const InitOptions& o) {
   const State state = ctx.state();
   SIGNET_RETURN_IF_ERROR(check_ca_name(o.name));
-  if (state.load_ca(o.name)) {
+  std::error_code ec;
+  if (std::filesystem::exists(state.dir() / "cas" / o.name, ec)) {
     return fail(ErrorCode::kAlreadyExists,
                 "CA '" + o.name + "' already exists in " + state.dir().string());
   }
@@ -64,9 +65,10 @@ Status ca_init(const Context& ctx, const InitOptions& o) {
   const std::string pem = pem_encode("CERTIFICATE", der);
   // Check our own output parses as a CA before anything is written.
   SIGNET_RETURN_IF_ERROR(CaCertificate::parse(der));
+  // --out first: if it cannot be written, nothing is recorded and the command can be rerun.
+  if (!o.out.empty()) SIGNET_RETURN_IF_ERROR(write_file_atomic(o.out, pem));
   SIGNET_RETURN_IF_ERROR(
       state.add_ca(CaRecord{o.name, key_ref, format_time(now), std::nullopt}, pem));
-  if (!o.out.empty()) SIGNET_RETURN_IF_ERROR(write_file_atomic(o.out, pem));
   SIGNET_ASSIGN_OR_RETURN(const StoredCa stored, state.load_ca(o.name));
   nlohmann::json j = ca_json(stored);
   if (o.out.empty()) j["certificate"] = pem;

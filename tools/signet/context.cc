@@ -42,7 +42,7 @@ Result<std::unique_ptr<Signer>> open_key(const Context& ctx, const std::string& 
 
 void emit(const Context& ctx, const nlohmann::json& j, const std::string& text) {
   if (ctx.mode() == OutputMode::kJson) {
-    std::cout << j.dump(2) << '\n';
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     std::cout << text;
     if (!text.empty() && text.back() != '\n') std::cout << '\n';

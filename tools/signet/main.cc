@@ -57,7 +57,14 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitUsage;
   }
   if (!action) return kExitUsage;
-  const signet::Status status = action();
+  signet::Status status;
+  try {
+    status = action();
+  } catch (const std::exception& e) {
+    // Library code returns Result; this catches what third-party code may still throw
+    // (std::filesystem, allocation) so the process reports instead of aborting.
+    status = signet::fail(signet::ErrorCode::kInternal, std::string("unexpected: ") + e.what());
+  }
   if (status) return 0;
   const signet::Error& error = status.error();
   if (ctx.mode() == signet::cli::OutputMode::kJson) {
@@ -65,7 +72,7 @@ int main(int argc, char** argv) {
                                {{"code", std::string(signet::to_string(error.code()))},
                                 {"retry", std::string(signet::to_string(error.retry()))},
                                 {"message", error.message()}}}};
-    std::cerr << j.dump() << '\n';
+    std::cerr << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   } else {
     std::cerr << "signet: error: " << error.message() << '\n';
   }

@@ -25,8 +25,8 @@ struct IssuedCertificate {
 };
 
 // Applies the profile to the CSR, then signs: serial random, notBefore = now - 5 min,
-// notAfter = min(now + profile validity, CA notAfter) (spec §2.5), SKI from the CSR's key, AKI
-// from the CA's SKI. Refuses when the CA has expired or is not yet valid.
+// notAfter = min(now + validity (- 5 min when validity ≥ 8 h), CA notAfter) (spec §2.5), SKI from
+// the CSR's key, AKI from the CA's SKI. Refuses when the CA has expired or is not yet valid.
 [[nodiscard]] Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
                                                           const Profile& profile, const Csr& csr,
                                                           SystemTime now);

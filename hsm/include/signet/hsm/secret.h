@@ -12,7 +12,10 @@ namespace signet::hsm {
 class SecretString {
  public:
   SecretString() = default;
-  explicit SecretString(std::string value) : value_(std::move(value)) {}
+  // Copies `value` into heap storage that moves transfer without copying (a std::string of up to
+  // 15 bytes would live inside the object and be copied, leaving a PIN behind on every move).
+  // The caller wipes its own copy.
+  explicit SecretString(std::string_view value);
   SecretString(const SecretString&) = delete;
   SecretString& operator=(const SecretString&) = delete;
   SecretString(SecretString&& other) noexcept;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# README Quick start, command 2: install what is needed, build, and run the whole test suite —
+# a normal build (all tests), an ASan+UBSan build (all tests but the `repo` checks — layout and
+# format, which compile nothing — and any labelled `long`) and a TSan build (tests labelled
+# `concurrency`). clang-tidy (tools/lint.sh) is not part of this run yet: see docs/architecture.md. Runs as root on a fresh Debian 12; CI runs exactly
+# this (.ci/run). Set SIGNET_SKIP_INSTALL=1 to skip apt when the packages are known present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+if [ "${SIGNET_SKIP_INSTALL:-0}" != 1 ]; then
+  bash tools/install-deps.sh
+fi
+
+build() {  # build DIR [cmake args...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja -DSIGNET_BUILD_BENCH=OFF "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+echo "== normal build: all tests"
+build build/ci-release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+(cd build/ci-release && ctest -j "$jobs" --output-on-failure)
+
+echo "== ASan+UBSan build: all tests except long ones"
+build build/ci-asan -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=address,undefined
+(cd build/ci-asan && ctest -j "$jobs" --output-on-failure -LE 'long|repo')
+
+echo "== TSan build: concurrency tests"
+build build/ci-tsan -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=thread
+(cd build/ci-tsan && ctest -j "$jobs" --output-on-failure -L concurrency)
+
+# The normal build's summary is printed last so the closing line counts every test.
+echo "== summary (normal build)"
+cd build/ci-release && ctest -j "$jobs" --output-on-failure
