@@ -4,9 +4,12 @@
 #include <string>
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "signet/core/der.h"
 #include "signet/core/ossl.h"
+
+#include "fetched_digest.h"
 
 namespace signet {
 namespace {
@@ -33,22 +36,6 @@ bool equals(ByteView a, ByteView b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end());
 }
 
-// Digests are fetched once per process (an implicit fetch per call costs a global lock on
-// OpenSSL 3.0; performance-notes.md, "Where OpenSSL 3.0 spends the time").
-const EVP_MD* fetched_digest(DigestAlgorithm alg) {
-  static const ossl::EvpMdPtr kSha256(EVP_MD_fetch(nullptr, "SHA2-256", nullptr));
-  static const ossl::EvpMdPtr kSha384(EVP_MD_fetch(nullptr, "SHA2-384", nullptr));
-  switch (alg) {
-    case DigestAlgorithm::kSha256:
-      return kSha256.get();
-    case DigestAlgorithm::kSha384:
-      return kSha384.get();
-    case DigestAlgorithm::kNone:
-      return nullptr;
-  }
-  return nullptr;
-}
-
 Result<KeyInfo> inspect_rsa_key(ByteView bit_string) {
   if (bit_string.empty() || bit_string[0] != 0) {
     return fail(ErrorCode::kInvalidArgument, "RSA public key: BIT STRING has unused bits");
@@ -68,6 +55,20 @@ Result<KeyInfo> inspect_rsa_key(ByteView bit_string) {
 }
 
 }  // namespace
+
+const EVP_MD* fetched_digest(DigestAlgorithm alg) {
+  static const ossl::EvpMdPtr kSha256(EVP_MD_fetch(nullptr, "SHA2-256", nullptr));
+  static const ossl::EvpMdPtr kSha384(EVP_MD_fetch(nullptr, "SHA2-384", nullptr));
+  switch (alg) {
+    case DigestAlgorithm::kSha256:
+      return kSha256.get();
+    case DigestAlgorithm::kSha384:
+      return kSha384.get();
+    case DigestAlgorithm::kNone:
+      return nullptr;
+  }
+  return nullptr;
+}
 
 std::string_view to_string(KeyType type) noexcept {
   switch (type) {
@@ -181,6 +182,35 @@ Result<Bytes> signing_input(SignatureAlgorithm alg, ByteView tbs) {
   }
   out.resize(len);
   return out;
+}
+
+Status verify_signature(ByteView spki_der, SignatureAlgorithm alg, ByteView input,
+                        ByteView signature) {
+  const unsigned char* p = spki_der.data();
+  const ossl::EvpPkeyPtr key(
+      d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size())));  // NOLINT
+  if (!key) return fail(ErrorCode::kInvalidArgument, "public key: " + ossl::drain_errors());
+  bool ok = false;
+  if (alg == SignatureAlgorithm::kEd25519) {
+    const ossl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    ok = ctx &&
+         EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, key.get(),
+                                 nullptr) == 1 &&
+         EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), input.data(),
+                          input.size()) == 1;
+  } else {
+    const ossl::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+    ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+         EVP_PKEY_CTX_set_signature_md(ctx.get(), fetched_digest(digest_of(alg))) == 1 &&
+         EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), input.data(),
+                         input.size()) == 1;
+  }
+  ossl::drain_errors();
+  if (!ok) {
+    return fail(ErrorCode::kFailedPrecondition,
+                std::string(to_string(alg)) + " signature does not verify with the public key");
+  }
+  return {};
 }
 
 Result<KeyInfo> inspect_public_key(ByteView spki_der) {

@@ -11,6 +11,8 @@
 #include "signet/core/ossl.h"
 #include "signet/core/pem.h"
 
+#include "ossl_der.h"
+
 namespace signet {
 namespace {
 
@@ -20,15 +22,6 @@ Result<SystemTime> to_system_time(const ASN1_TIME* t) {
     return fail(ErrorCode::kInvalidArgument, "CA certificate has an invalid validity time");
   }
   return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
-Result<Bytes> i2d_of(const X509_NAME* name) {
-  unsigned char* der = nullptr;
-  const int len = i2d_X509_NAME(name, &der);
-  if (len <= 0) return fail(ErrorCode::kInternal, "i2d_X509_NAME: " + ossl::drain_errors());
-  Bytes out(der, der + len);
-  OPENSSL_free(der);
-  return out;
 }
 
 }  // namespace
@@ -55,13 +48,8 @@ Result<CaCertificate> CaCertificate::parse(ByteView pem_or_der_bytes) {
   }
 
   CaCertificate ca;
-  SIGNET_ASSIGN_OR_RETURN(ca.subject_der_, i2d_of(X509_get_subject_name(cert.get())));
-  const X509_PUBKEY* pub = X509_get_X509_PUBKEY(cert.get());
-  unsigned char* spki = nullptr;
-  const int spki_len = i2d_X509_PUBKEY(pub, &spki);
-  if (spki_len <= 0) return fail(ErrorCode::kInternal, "i2d_X509_PUBKEY: " + ossl::drain_errors());
-  ca.spki_.assign(spki, spki + spki_len);
-  OPENSSL_free(spki);
+  SIGNET_ASSIGN_OR_RETURN(ca.subject_der_, ossl::name_der(X509_get_subject_name(cert.get())));
+  SIGNET_ASSIGN_OR_RETURN(ca.spki_, ossl::public_key_der(X509_get_X509_PUBKEY(cert.get())));
   SIGNET_ASSIGN_OR_RETURN(ca.key_, inspect_public_key(ca.spki_));
   if (const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert.get()); ski != nullptr) {
     ca.ski_.assign(ASN1_STRING_get0_data(ski),
@@ -72,9 +60,8 @@ Result<CaCertificate> CaCertificate::parse(ByteView pem_or_der_bytes) {
   }
   SIGNET_ASSIGN_OR_RETURN(ca.not_before_, to_system_time(X509_get0_notBefore(cert.get())));
   SIGNET_ASSIGN_OR_RETURN(ca.not_after_, to_system_time(X509_get0_notAfter(cert.get())));
-  char* subject = X509_NAME_oneline(X509_get_subject_name(cert.get()), nullptr, 0);
-  ca.subject_text_ = subject != nullptr ? subject : "";
-  OPENSSL_free(subject);
+  const ossl::StringPtr subject(X509_NAME_oneline(X509_get_subject_name(cert.get()), nullptr, 0));
+  ca.subject_text_ = subject ? subject.get() : "";
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
   ca.serial_hex_ = to_hex(ByteView(ASN1_STRING_get0_data(serial),
                                    static_cast<std::size_t>(ASN1_STRING_length(serial))));

@@ -11,6 +11,8 @@
 #include "signet/core/ossl.h"
 #include "signet/core/pem.h"
 
+#include "ossl_der.h"
+
 namespace signet {
 namespace {
 
@@ -47,16 +49,16 @@ Result<DistinguishedName> read_subject(const X509_NAME* name) {
     const X509_NAME_ENTRY* entry = X509_NAME_get_entry(name, i);
     SIGNET_ASSIGN_OR_RETURN(const NameAttributeType type,
                             attribute_type(OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry))));
-    unsigned char* utf8 = nullptr;
-    const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(entry));
+    unsigned char* raw = nullptr;
+    const int len = ASN1_STRING_to_UTF8(&raw, X509_NAME_ENTRY_get_data(entry));
+    const ossl::BufferPtr utf8(raw);
     if (len < 0) {
       ossl::drain_errors();
       return fail(ErrorCode::kInvalidArgument,
                   "CSR subject " + std::string(short_name(type)) + " is not a valid string");
     }
-    std::string value(reinterpret_cast<const char*>(utf8),
-                      static_cast<std::size_t>(len));  // NOLINT
-    OPENSSL_free(utf8);
+    std::string value(reinterpret_cast<const char*>(utf8.get()),  // NOLINT
+                      static_cast<std::size_t>(len));
     if (value.find('\0') != std::string::npos) {
       return fail(ErrorCode::kInvalidArgument,
                   "CSR subject " + std::string(short_name(type)) + " contains a NUL character");
@@ -146,35 +148,32 @@ Result<Csr> Csr::parse(ByteView pem_or_der_bytes) {
   }
 
   Csr csr;
-  X509_PUBKEY* pub = X509_REQ_get_X509_PUBKEY(req.get());
-  const int spki_len = i2d_X509_PUBKEY(pub, nullptr);
-  if (spki_len <= 0) return fail(ErrorCode::kInternal, "i2d_X509_PUBKEY: " + ossl::drain_errors());
-  csr.spki_.resize(static_cast<std::size_t>(spki_len));
-  unsigned char* out = csr.spki_.data();
-  i2d_X509_PUBKEY(pub, &out);
+  SIGNET_ASSIGN_OR_RETURN(csr.spki_, ossl::public_key_der(X509_REQ_get_X509_PUBKEY(req.get())));
   SIGNET_ASSIGN_OR_RETURN(csr.key_, inspect_public_key(csr.spki_).map_error(
                                         [](Error e) { return std::move(e).context("CSR key"); }));
   SIGNET_ASSIGN_OR_RETURN(csr.subject_, read_subject(X509_REQ_get_subject_name(req.get())));
 
-  STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req.get());
-  for (int i = 0; i < sk_X509_EXTENSION_num(exts); ++i) {
-    X509_EXTENSION* ext = sk_X509_EXTENSION_value(exts, i);
+  const ossl::ExtensionStackPtr exts(X509_REQ_get_extensions(req.get()));
+  // A present but unparsable extensionRequest reads as "no extensions": refuse it instead.
+  if (!exts && X509_REQ_get_attr_by_NID(req.get(), NID_ext_req, -1) >= 0) {
+    ossl::drain_errors();
+    return fail(ErrorCode::kInvalidArgument, "CSR extensionRequest attribute is malformed");
+  }
+  for (int i = 0; i < sk_X509_EXTENSION_num(exts.get()); ++i) {
+    X509_EXTENSION* ext = sk_X509_EXTENSION_value(exts.get(), i);
     const ASN1_OBJECT* obj = X509_EXTENSION_get_object(ext);
     std::array<char, 80> oid{};
     OBJ_obj2txt(oid.data(), static_cast<int>(oid.size()), obj, 1);
     csr.extension_oids_.emplace_back(oid.data());
     if (OBJ_obj2nid(obj) == NID_subject_alt_name) {
-      auto* names = static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(ext));
-      if (names == nullptr) {
-        sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+      const ossl::GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(X509V3_EXT_d2i(ext)));
+      if (!names) {
         ossl::drain_errors();
         return fail(ErrorCode::kInvalidArgument, "CSR subjectAltName extension is malformed");
       }
-      read_names(names, csr.names_);
-      GENERAL_NAMES_free(names);
+      read_names(names.get(), csr.names_);
     }
   }
-  sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   ossl::drain_errors();
   return csr;
 }

@@ -9,6 +9,7 @@ namespace signet {
 Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
                                             const Profile& profile, const Csr& csr,
                                             SystemTime now) {
+  SIGNET_RETURN_IF_ERROR(check_signer_matches(ca, signer));
   SIGNET_ASSIGN_OR_RETURN(DistinguishedName subject, profile.check_request(csr));
   const SystemTime at = std::chrono::time_point_cast<std::chrono::seconds>(now);
   if (at >= ca.not_after()) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "signet/core/der.h"
+#include "signet/core/text.h"
 
 namespace signet {
 namespace {
@@ -31,54 +32,16 @@ const AttributeSpec& spec_of(NameAttributeType type) {
   return kAttributes[0];
 }
 
-// Counts code points; false when `s` is not valid UTF-8 (RFC 3629 §4: no overlongs, no
-// surrogates, nothing above U+10FFFF) or contains control characters.
-bool utf8_length(std::string_view s, std::size_t& count) {
-  count = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) return false;
-      n = 1;
-      cp = c;
-    } else if ((c & 0xe0U) == 0xc0U) {
-      n = 2;
-      cp = c & 0x1fU;
-    } else if ((c & 0xf0U) == 0xe0U) {
-      n = 3;
-      cp = c & 0x0fU;
-    } else if ((c & 0xf8U) == 0xf0U) {
-      n = 4;
-      cp = c & 0x07U;
-    } else {
-      return false;
-    }
-    if (i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0U) != 0x80U) return false;
-      cp = (cp << 6U) | (cc & 0x3fU);
-    }
-    static constexpr std::array<std::uint32_t, 5> kMinForLength = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n;
-    ++count;
-  }
-  return true;
-}
-
 Status check_value(NameAttributeType type, std::string_view value) {
   const std::string name(short_name(type));
   if (value.empty()) return fail(ErrorCode::kInvalidArgument, name + " must not be empty");
-  std::size_t chars = 0;
-  if (!utf8_length(value, chars)) {
+  const auto chars = printable_utf8_length(value);
+  if (!chars) {
     return fail(ErrorCode::kInvalidArgument,
                 name + " must be valid UTF-8 without control characters");
   }
   // ub-common-name, ub-organization-name, ... are 64 (RFC 5280 Appendix A.1).
-  if (chars > 64) {
+  if (*chars > 64) {
     return fail(ErrorCode::kInvalidArgument, name + " is longer than 64 characters (RFC 5280)");
   }
   if (type == NameAttributeType::kCountry) {

@@ -9,21 +9,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "fetched_digest.h"
+#include "ossl_der.h"
+
 namespace signet {
-namespace {
-
-Result<Bytes> spki_of(EVP_PKEY* key) {
-  const int len = i2d_PUBKEY(key, nullptr);
-  if (len <= 0) return fail(ErrorCode::kInternal, "i2d_PUBKEY: " + ossl::drain_errors());
-  Bytes out(static_cast<std::size_t>(len));
-  unsigned char* p = out.data();
-  if (i2d_PUBKEY(key, &p) != len) {
-    return fail(ErrorCode::kInternal, "i2d_PUBKEY: " + ossl::drain_errors());
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::generate(const KeySpec& spec) {
   EVP_PKEY* raw = nullptr;
@@ -64,7 +54,7 @@ Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::from_pem(ByteView pem, s
 
 Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::from_pkey(ossl::EvpPkeyPtr key,
                                                                   std::string origin) {
-  SIGNET_ASSIGN_OR_RETURN(Bytes spki, spki_of(key.get()));
+  SIGNET_ASSIGN_OR_RETURN(Bytes spki, ossl::public_key_der(key.get()));
   SIGNET_ASSIGN_OR_RETURN(const KeyInfo info, inspect_public_key(spki));
   const SignatureAlgorithm alg = default_signature_algorithm(info.type);
   return std::unique_ptr<SoftwareSigner>(
@@ -91,11 +81,10 @@ Result<Bytes> SoftwareSigner::sign(ByteView input) {
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) {
     return fail(ErrorCode::kInternal, "EVP_PKEY_sign_init: " + ossl::drain_errors());
   }
-  const char* digest = digest_of(algorithm_) == DigestAlgorithm::kSha384 ? "SHA2-384" : "SHA2-256";
   if (algorithm_ == SignatureAlgorithm::kRsaPkcs1Sha256) {
     // With a signature digest set, OpenSSL wraps the digest in DigestInfo (RFC 8017 §9.2).
     if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1 ||
-        EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_get_digestbyname(digest)) != 1) {
+        EVP_PKEY_CTX_set_signature_md(ctx.get(), fetched_digest(digest_of(algorithm_))) != 1) {
       return fail(ErrorCode::kInternal, "RSA sign setup: " + ossl::drain_errors());
     }
   }

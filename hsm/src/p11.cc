@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <string>
 
@@ -162,8 +163,11 @@ std::map<std::string, std::weak_ptr<Module>>& registry() {
 }  // namespace
 
 Result<std::shared_ptr<Module>> Module::load(const std::string& path) {
+  // Two spellings of one file must share one C_Initialize.
+  std::error_code ec;
+  const std::string key = std::filesystem::weakly_canonical(path, ec).string();
   const std::lock_guard lock(registry_mutex());
-  if (auto existing = registry()[path].lock()) return existing;
+  if (auto existing = registry()[key].lock()) return existing;
 
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
@@ -184,17 +188,25 @@ Result<std::shared_ptr<Module>> Module::load(const std::string& path) {
   CK_C_INITIALIZE_ARGS args{};
   args.flags = CKF_OS_LOCKING_OK;
   const CK_RV rv = fn->C_Initialize(&args);
-  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+  if (rv != CKR_OK) {
+    // CKR_CRYPTOKI_ALREADY_INITIALIZED means another part of this process (not signet's
+    // registry) owns the module; sharing it would let either side finalise it under the other.
     ::dlclose(handle);
     return fail(check(rv, "C_Initialize").error().context(path));
   }
-  std::shared_ptr<Module> module(new Module(handle, fn, path, rv == CKR_OK));
-  registry()[path] = module;
+  auto release = [key](Module* m) {
+    const std::lock_guard relock(registry_mutex());
+    auto& entry = registry()[key];
+    if (entry.expired()) registry().erase(key);
+    delete m;  // NOLINT(cppcoreguidelines-owning-memory): the shared_ptr's deleter
+  };
+  std::shared_ptr<Module> module(new Module(handle, fn, path), release);
+  registry()[key] = module;
   return module;
 }
 
 Module::~Module() {
-  if (finalize_) fn_->C_Finalize(nullptr);
+  fn_->C_Finalize(nullptr);
   ::dlclose(handle_);
 }
 
@@ -226,14 +238,24 @@ std::string trim_padded(const unsigned char* field, std::size_t size) {
   return end == std::string::npos ? std::string() : s.substr(0, end + 1);
 }
 
-Result<Slot> find_token(const Module& module, const Pkcs11Uri& uri) {
+Result<std::vector<CK_SLOT_ID>> slot_list(const Module& module, bool token_present) {
+  const CK_BBOOL present = token_present ? CK_TRUE : CK_FALSE;
   CK_ULONG count = 0;
   SIGNET_RETURN_IF_ERROR(
-      check(module.fn()->C_GetSlotList(CK_TRUE, nullptr, &count), "C_GetSlotList"));
+      check(module.fn()->C_GetSlotList(present, nullptr, &count), "C_GetSlotList"));
   std::vector<CK_SLOT_ID> slots(count);
   SIGNET_RETURN_IF_ERROR(
-      check(module.fn()->C_GetSlotList(CK_TRUE, slots.data(), &count), "C_GetSlotList"));
+      check(module.fn()->C_GetSlotList(present, slots.data(), &count), "C_GetSlotList"));
   slots.resize(count);
+  return slots;
+}
+
+Status destroy_object(const Session& session, CK_OBJECT_HANDLE object) {
+  return check(session.fn()->C_DestroyObject(session.handle(), object), "C_DestroyObject");
+}
+
+Result<Slot> find_token(const Module& module, const Pkcs11Uri& uri) {
+  SIGNET_ASSIGN_OR_RETURN(const auto slots, slot_list(module, true));
 
   std::vector<Slot> matches;
   std::string seen;
@@ -295,7 +317,11 @@ Result<std::vector<CK_OBJECT_HANDLE>> find_objects(const Session& session,
     }
     if (n == 0) break;
     found.insert(found.end(), batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
-    if (found.size() > 100000) break;  // a token with more objects than that is not ours
+    if (found.size() > 100000) {
+      fn->C_FindObjectsFinal(session.handle());
+      return fail(ErrorCode::kResourceExhausted,
+                  "more than 100000 matching objects in the token; narrow the URI");
+    }
   }
   SIGNET_RETURN_IF_ERROR(check(fn->C_FindObjectsFinal(session.handle()), "C_FindObjectsFinal"));
   return found;

@@ -23,8 +23,10 @@ namespace signet::hsm::p11 {
 // OK when rv is CKR_OK; otherwise "C_Sign: CKR_DEVICE_ERROR (0x30)" with the mapped code.
 [[nodiscard]] Status check(CK_RV rv, std::string_view function);
 
-// A loaded, initialised module. One per path per process: PKCS#11 allows one C_Initialize per
-// application (§5.4), so modules are shared through load() and finalised with the last owner.
+// A loaded, initialised module. One per module file per process: PKCS#11 allows one C_Initialize
+// per application (§5.4), so modules are shared through load() (keyed by the file's real path)
+// and finalised with the last owner, under the registry lock so a concurrent load() waits for
+// C_Finalize instead of racing it.
 class Module {
  public:
   [[nodiscard]] static Result<std::shared_ptr<Module>> load(const std::string& path);
@@ -38,12 +40,11 @@ class Module {
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:
-  Module(void* handle, CK_FUNCTION_LIST* fn, std::string path, bool finalize)
-      : handle_(handle), fn_(fn), path_(std::move(path)), finalize_(finalize) {}
+  Module(void* handle, CK_FUNCTION_LIST* fn, std::string path)
+      : handle_(handle), fn_(fn), path_(std::move(path)) {}
   void* handle_;
   CK_FUNCTION_LIST* fn_;
   std::string path_;
-  bool finalize_;
 };
 
 // A session, closed on destruction. Never logs out: login state belongs to the token, and a
@@ -78,6 +79,12 @@ struct Slot {
   std::string label;
 };
 [[nodiscard]] Result<Slot> find_token(const Module& module, const Pkcs11Uri& uri);
+
+// C_GetSlotList in its two-call form; only slots with a token when `token_present`.
+[[nodiscard]] Result<std::vector<CK_SLOT_ID>> slot_list(const Module& module, bool token_present);
+
+// C_DestroyObject.
+[[nodiscard]] Status destroy_object(const Session& session, CK_OBJECT_HANDLE object);
 
 [[nodiscard]] Result<Session> open_session(const std::shared_ptr<Module>& module, CK_SLOT_ID slot,
                                            bool read_write);

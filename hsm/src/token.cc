@@ -7,6 +7,8 @@
 
 #include <openssl/rand.h>
 
+#include "signet/core/text.h"
+
 #include "p11.h"
 #include "pkcs11_signer.h"
 
@@ -108,17 +110,11 @@ Result<KeyDescription> describe_key(const p11::Session& s, CK_OBJECT_HANDLE priv
 
 Status init_token(const std::string& module_path, const std::string& label,
                   const SecretString& so_pin, const SecretString& user_pin) {
-  if (label.empty() || label.size() > 32) {
-    return fail(ErrorCode::kInvalidArgument, "token label must be 1 to 32 bytes (CK_TOKEN_INFO)");
-  }
+  // CK_TOKEN_INFO.label is 32 blank-padded bytes (PKCS#11 v2.40 §3.2).
+  SIGNET_RETURN_IF_ERROR(check_label("token label", label, 32));
   SIGNET_ASSIGN_OR_RETURN(auto module, p11::Module::load(module_path));
   CK_FUNCTION_LIST* fn = module->fn();
-  CK_ULONG count = 0;
-  SIGNET_RETURN_IF_ERROR(p11::check(fn->C_GetSlotList(CK_FALSE, nullptr, &count), "C_GetSlotList"));
-  std::vector<CK_SLOT_ID> slots(count);
-  SIGNET_RETURN_IF_ERROR(
-      p11::check(fn->C_GetSlotList(CK_FALSE, slots.data(), &count), "C_GetSlotList"));
-  slots.resize(count);
+  SIGNET_ASSIGN_OR_RETURN(const auto slots, p11::slot_list(*module, false));
   std::optional<CK_SLOT_ID> free_slot;
   for (const CK_SLOT_ID slot : slots) {
     CK_TOKEN_INFO info{};
@@ -164,6 +160,7 @@ Result<KeyDescription> generate_key(const std::string& module_path, const Pkcs11
   if (uri.id) {
     return fail(ErrorCode::kInvalidArgument, "the key URI must not set id=: signet chooses it");
   }
+  SIGNET_RETURN_IF_ERROR(check_label("key label (object=)", *uri.object, 128));
   if (spec.type == KeyType::kEd25519) {
     return fail(ErrorCode::kInvalidArgument,
                 "ed25519 keys in a token are not supported yet (ecdsa-p256, ecdsa-p384, rsa-*)");
@@ -216,13 +213,19 @@ Result<KeyDescription> generate_key(const std::string& module_path, const Pkcs11
       t.module->fn()->C_GenerateKeyPair(t.session.handle(), &mech, pub.data(), pub.size(),
                                         priv.data(), priv.size(), &pub_handle, &priv_handle),
       "C_GenerateKeyPair"));
-  SIGNET_ASSIGN_OR_RETURN(KeyDescription d, describe_key(t.session, priv_handle, t.slot.label));
-  if (!d.sensitive || d.extractable) {
-    // Never keep a CA key the token would let out.
-    t.module->fn()->C_DestroyObject(t.session.handle(), priv_handle);
-    t.module->fn()->C_DestroyObject(t.session.handle(), pub_handle);
-    return fail(ErrorCode::kFailedPrecondition,
-                "the token did not make the key sensitive and non-extractable; key destroyed");
+  // Until the key is checked, a failure removes both halves: no half-made or weak CA key stays.
+  auto discard = [&](const Error& why) -> Error {
+    const Status a = p11::destroy_object(t.session, priv_handle);
+    const Status b = p11::destroy_object(t.session, pub_handle);
+    if (a && b) return why.context("key generated, then destroyed");
+    return why.context("key generated but could not be destroyed (remove '" + label +
+                       "' with the token's tools)");
+  };
+  auto d = describe_key(t.session, priv_handle, t.slot.label);
+  if (!d) return fail(discard(d.error()));
+  if (!d->sensitive || d->extractable) {
+    return fail(discard(Error(ErrorCode::kFailedPrecondition,
+                              "the token did not make the key sensitive and non-extractable")));
   }
   return d;
 }
@@ -286,9 +289,19 @@ Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path, cons
                     " has CKA_ALWAYS_AUTHENTICATE set; signet cannot use keys that "
                     "require a login per signature");
   }
-  return std::unique_ptr<Signer>(new Pkcs11Signer(std::move(t.module), t.slot.id,
-                                                  std::move(t.session), keys[0], d.key,
-                                                  std::move(d.public_key_der), where));
+  auto signer = std::make_unique<Pkcs11Signer>(std::move(t.module), t.slot.id, std::move(t.session),
+                                               keys[0], d.key, std::move(d.public_key_der), where);
+  // One signature, verified with the public key read from the token: catches a public object
+  // paired with the wrong private key (same CKA_ID) before any certificate carries it.
+  SIGNET_ASSIGN_OR_RETURN(const Bytes probe,
+                          signing_input(signer->algorithm(), as_bytes("signet key self-test")));
+  SIGNET_ASSIGN_OR_RETURN(const Bytes sig, signer->sign(probe));
+  if (auto ok = verify_signature(signer->public_key_der(), signer->algorithm(), probe, sig); !ok) {
+    return fail(ok.error().context("key " + where +
+                                   " failed its self-test (its public key object "
+                                   "does not match the private key)"));
+  }
+  return std::unique_ptr<Signer>(std::move(signer));
 }
 
 }  // namespace signet::hsm

@@ -1,5 +1,7 @@
 #include "signet/hsm/secret.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -51,6 +53,16 @@ TEST(ReadPinTest, ErrorsNameTheSourceButNeverThePin) {
   }
   std::filesystem::remove(long_pin);
   std::filesystem::remove(empty);
+}
+
+TEST(ReadPinTest, FifoIsRefusedWithoutBlocking) {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("signet-secret-fifo-" + std::to_string(::getpid()));
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const auto pin = read_pin("file:" + path.string());
+  ASSERT_FALSE(pin);
+  EXPECT_NE(pin.error().message().find("is not a regular file"), std::string::npos);
+  std::filesystem::remove(path);
 }
 
 TEST(SecretStringTest, MoveLeavesTheSourceEmpty) {

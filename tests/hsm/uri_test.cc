@@ -52,6 +52,7 @@ TEST(Pkcs11UriTest, RefusesMalformedAndUnsafeUris) {
       {"pkcs11:slot-id=x1", "slot-id must be a decimal number"},
       {"pkcs11:token=x?pin-source=/etc/pin", "pin-source must be file:PATH or env:NAME"},
       {"pkcs11:token=x?", "empty query"},
+      {"pkcs11:token=x?module-name=softhsm2", "module-name is not supported yet"},
       {"pkcs11:token=a%00b", "NUL byte"},
       {"pkcs11:token=" + std::string(5000, 'a'), "longer than 4096"},
   };

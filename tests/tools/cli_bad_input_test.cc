@@ -110,12 +110,56 @@ TEST_F(CliBadInputTest, PinValueAndSoftwareKeysAreRefused) {
                  "refusing a software CA key");
 }
 
+TEST_F(CliBadInputTest, BadLabelsAreRefusedBeforeTheTokenIsTouched) {
+  ASSERT_TRUE(ready_);
+  expect_refused({"key", "generate", "--key",
+                  "pkcs11:token=cli;object=evil%1B%5B31m?pin-source=" + pin_source()},
+                 "key label (object=) must be valid UTF-8 without control characters");
+  expect_refused({"token", "init", "--module", module_, "--label", "trailing ", "--pin-source",
+                  pin_source(), "--so-pin-source", pin_source()},
+                 "token label must not start or end with a blank");
+  const auto r =
+      signet({"key", "list", "--token", "cli", "--pin-source", pin_source(), "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["keys"].size(), 1U);
+}
+
+TEST_F(CliBadInputTest, UnwritableOutRecordsNoCa) {
+  ASSERT_TRUE(ready_);
+  expect_refused({"ca", "init", "--name", "second", "--subject", "CN=second", "--key",
+                  key_with_pin(pin_source()), "--out", "/nonexistent/dir/ca.crt"},
+                 "cannot write /nonexistent/dir/ca.crt");
+  expect_refused({"sign", "--ca", "kubernetes", "--profile", "kubelet-client", "--csr", "good.csr",
+                  "--out", "/nonexistent/dir/node.crt"},
+                 "cannot write /nonexistent/dir/node.crt");
+}
+
+TEST_F(CliBadInputTest, ExistingCaIsRefusedBeforeSigning) {
+  ASSERT_TRUE(ready_);
+  expect_refused({"ca", "init", "--name", "kubernetes", "--subject", "CN=again", "--key",
+                  key_with_pin(pin_source()), "--out", "out-ca.crt"},
+                 "CA 'kubernetes' already exists");
+}
+
+TEST_F(CliBadInputTest, NonUtf8InputStillYieldsJsonErrors) {
+  ASSERT_TRUE(ready_);
+  const auto r = signet({"--output", "json", "sign", "--ca", "kubernetes", "--profile",
+                         "kubelet-client", "--csr", "\xff-missing.csr"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto raw = signet({"--output", "json", "sign", "--ca", "kubernetes", "--profile",
+                           "kubelet-client", "--csr", std::string("\xff\xfe.csr")});
+  EXPECT_EQ(raw.exit_code, 1) << raw.err;
+  const auto parsed = nlohmann::json::parse(raw.err, nullptr, false);
+  EXPECT_FALSE(parsed.is_discarded()) << raw.err;
+}
+
 TEST_F(CliBadInputTest, JsonErrorsCarryCodeAndRetry) {
   ASSERT_TRUE(ready_);
   const auto r = signet({"--output", "json", "sign", "--ca", "nope", "--profile", "kubelet-client",
                          "--csr", "good.csr"});
   EXPECT_EQ(r.exit_code, 1);
   const auto j = nlohmann::json::parse(r.err);
+  EXPECT_NE(j["error"]["message"].get<std::string>().find("unknown CA 'nope'"), std::string::npos);
   EXPECT_EQ(j["error"]["code"], "not-found");
   EXPECT_EQ(j["error"]["retry"], "never");
 }

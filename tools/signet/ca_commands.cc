@@ -26,13 +26,19 @@ struct InitOptions {
 // The key reference as recorded: pkcs11: URIs are stored canonical (never with a PIN, which the
 // parser refuses); file: references as given.
 Result<std::string> canonical_key_ref(const std::string& ref) {
-  if (ref.rfind("file:", 0) == 0) return ref;
+  if (ref.rfind("file:", 0) == 0) {
+    std::error_code ec;
+    const auto path = std::filesystem::absolute(ref.substr(5), ec);
+    return ec ? ref : "file:" + path.string();
+  }
   SIGNET_ASSIGN_OR_RETURN(hsm::Pkcs11Uri uri, hsm::Pkcs11Uri::parse(ref));
   // A relative PIN file would be looked up from wherever `signet sign` later runs: record it
   // absolute.
   if (uri.pin_source && uri.pin_source->rfind("file:", 0) == 0 &&
       !std::filesystem::path(uri.pin_source->substr(5)).is_absolute()) {
-    uri.pin_source = "file:" + std::filesystem::absolute(uri.pin_source->substr(5)).string();
+    std::error_code ec;
+    const auto path = std::filesystem::absolute(uri.pin_source->substr(5), ec);
+    if (!ec) uri.pin_source = "file:" + path.string();
   }
   return uri.to_string();
 }

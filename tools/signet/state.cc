@@ -1,6 +1,7 @@
 #include "state.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,6 +81,11 @@ Status check_ca_name(const std::string& name) {
 
 Result<std::string> read_file_limited(const fs::path& path, std::size_t limit,
                                       std::string_view what) {
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(what) + " " + path.string() + " is not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return fail(ErrorCode::kNotFound,
@@ -100,7 +106,9 @@ Status write_file_atomic(const fs::path& path, std::string_view content, unsigne
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   const fs::path tmp =
       dir / ("." + path.filename().string() + ".tmp." + std::to_string(::getpid()));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  ::unlink(tmp.c_str());  // a leftover of a crashed run with the same pid
+  // O_EXCL | O_NOFOLLOW: never write through a link someone planted at the temporary name.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) {
     return fail(ErrorCode::kFailedPrecondition,
                 "cannot write " + path.string() + ": " + errno_text());
@@ -117,7 +125,9 @@ Status write_file_atomic(const fs::path& path, std::string_view content, unsigne
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+  const bool synced = ::fsync(fd) == 0;
+  const bool closed = ::close(fd) == 0;
+  if (!synced || !closed || ::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = errno_text();
     ::unlink(tmp.c_str());
     return fail(ErrorCode::kUnavailable, "cannot write " + path.string() + ": " + why);
@@ -190,10 +200,13 @@ Result<std::vector<StoredCa>> State::list_cas() const {
   const fs::path cas = dir_ / "cas";
   if (!fs::is_directory(cas, ec)) return out;
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(cas, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_directory() && check_ca_name(name)) names.push_back(name);
+  for (auto it = fs::directory_iterator(cas, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code type_ec;
+    if (it->is_directory(type_ec) && check_ca_name(name)) names.push_back(name);
   }
+  if (ec) return fail(ErrorCode::kUnavailable, "cannot list " + cas.string() + ": " + ec.message());
   std::sort(names.begin(), names.end());
   for (const auto& name : names) {
     SIGNET_ASSIGN_OR_RETURN(StoredCa ca, load_ca(name));
@@ -226,7 +239,9 @@ Status State::add_ca(const CaRecord& record, const std::string& certificate_pem)
   if (record.parent) j["parent"] = *record.parent;
   Status written = write_file_atomic(tmp / "ca.crt", certificate_pem);
   if (written) written = write_file_atomic(tmp / "ca.json", j.dump(2) + "\n");
-  if (written && ::rename(tmp.c_str(), final_dir.c_str()) != 0) {
+  // RENAME_NOREPLACE: a CA created meanwhile by another process is never replaced.
+  if (written &&
+      ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_NOREPLACE) != 0) {
     written = fail(ErrorCode::kFailedPrecondition,
                    "cannot create " + final_dir.string() + ": " + errno_text());
   }

@@ -50,6 +50,11 @@ struct KeySpec {
 // What a Signer is handed for `tbs`: its digest, or the message itself for Ed25519.
 [[nodiscard]] Result<Bytes> signing_input(SignatureAlgorithm alg, ByteView tbs);
 
+// Checks `signature` over `input` (a signing_input()) with the key in `spki_der`, using OpenSSL.
+// For startup self-tests and CA checks, not the per-certificate path (it decodes the key).
+[[nodiscard]] Status verify_signature(ByteView spki_der, SignatureAlgorithm alg, ByteView input,
+                                      ByteView signature);
+
 // Reads the key type and size from SubjectPublicKeyInfo DER (RFC 5280 §4.1.2.7).
 [[nodiscard]] Result<KeyInfo> inspect_public_key(ByteView spki_der);
 

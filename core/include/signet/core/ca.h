@@ -16,7 +16,7 @@ namespace signet {
 
 class CaCertificate {
  public:
-  // Largest CA certificate file accepted (a chain of a few certificates fits easily).
+  // Largest CA certificate file accepted: one certificate, with room for RSA-8192 and long names.
   static constexpr std::size_t kMaxBytes = 256 * 1024;
 
   // One PEM CERTIFICATE (or DER). Refused unless basicConstraints says CA:TRUE and, when

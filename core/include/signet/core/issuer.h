@@ -24,9 +24,10 @@ struct IssuedCertificate {
   SystemTime not_after;
 };
 
-// Applies the profile to the CSR, then signs: serial random, notBefore = now - 5 min,
-// notAfter = min(now + validity (- 5 min when validity ≥ 8 h), CA notAfter) (spec §2.5), SKI from
-// the CSR's key, AKI from the CA's SKI. Refuses when the CA has expired or is not yet valid.
+// Checks that `signer` holds the CA key and applies the profile to the CSR, then signs: serial
+// random, notBefore = now - 5 min, notAfter = min(now + validity (- 5 min when validity ≥ 8 h), CA
+// notAfter) (spec §2.5), SKI from the CSR's key, AKI from the CA's SKI. Refuses when the CA has
+// expired or is not yet valid.
 [[nodiscard]] Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
                                                           const Profile& profile, const Csr& csr,
                                                           SystemTime now);

@@ -1,51 +1,62 @@
-// Owning wrappers for OpenSSL handles.
+// Owning wrappers for OpenSSL handles (EXAMPLES.md habit 3).
 //
 // Every OpenSSL object signet holds is owned by one of these unique_ptr aliases, so no path can
 // leak or double-free it. Ownership words follow OpenSSL's: a get0 borrows, a get1 returns a new
-// reference the caller must own.
+// reference the caller must own. This header declares types only; the free functions are called
+// in ossl.cc, so including it does not pull OpenSSL's API headers into every user.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/param_build.h>
-#include <openssl/x509.h>
+#include <openssl/types.h>
+
+// Types <openssl/types.h> does not declare (identical re-declarations of OpenSSL's typedefs).
+typedef struct X509_req_st X509_REQ;              // NOLINT(modernize-use-using)
+typedef struct X509_extension_st X509_EXTENSION;  // NOLINT(modernize-use-using)
+typedef struct ECDSA_SIG_st ECDSA_SIG;            // NOLINT(modernize-use-using)
+struct stack_st_X509_EXTENSION;                   // STACK_OF(X509_EXTENSION)
+struct stack_st_GENERAL_NAME;                     // GENERAL_NAMES
 
 namespace signet::ossl {
 
-// A deleter that calls a free function chosen at compile time.
-template <auto FreeFn>
-struct Deleter {
-  template <typename T>
-  void operator()(T* ptr) const noexcept {
-    FreeFn(ptr);
-  }
+// One deleter for every owned type; each overload calls the matching OpenSSL free function.
+struct Free {
+  void operator()(X509* p) const noexcept;
+  void operator()(X509_REQ* p) const noexcept;
+  void operator()(X509_NAME* p) const noexcept;
+  void operator()(X509_EXTENSION* p) const noexcept;
+  void operator()(stack_st_X509_EXTENSION* p) const noexcept;  // pops and frees every element
+  void operator()(stack_st_GENERAL_NAME* p) const noexcept;    // GENERAL_NAMES_free
+  void operator()(EVP_PKEY* p) const noexcept;
+  void operator()(EVP_PKEY_CTX* p) const noexcept;
+  void operator()(EVP_MD_CTX* p) const noexcept;
+  void operator()(EVP_MD* p) const noexcept;
+  void operator()(BIO* p) const noexcept;
+  void operator()(BIGNUM* p) const noexcept;
+  void operator()(ECDSA_SIG* p) const noexcept;
+  void operator()(unsigned char* p) const noexcept;  // OPENSSL_free: i2d_* output buffers
+  void operator()(char* p) const noexcept;           // OPENSSL_free: strings OpenSSL allocated
 };
 
-}  // namespace signet::ossl
+using X509Ptr = std::unique_ptr<X509, Free>;
+using X509ReqPtr = std::unique_ptr<X509_REQ, Free>;
+using X509NamePtr = std::unique_ptr<X509_NAME, Free>;
+using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, Free>;
+using ExtensionStackPtr = std::unique_ptr<stack_st_X509_EXTENSION, Free>;
+using GeneralNamesPtr = std::unique_ptr<stack_st_GENERAL_NAME, Free>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, Free>;
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Free>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, Free>;
+using EvpMdPtr = std::unique_ptr<EVP_MD, Free>;
+using BioPtr = std::unique_ptr<BIO, Free>;
+using BignumPtr = std::unique_ptr<BIGNUM, Free>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Free>;
+using BufferPtr = std::unique_ptr<unsigned char, Free>;
+using StringPtr = std::unique_ptr<char, Free>;
 
-namespace signet::ossl {
-
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using X509ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
-using X509NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
-using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX_free>>;
-using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
-using EvpMdPtr = std::unique_ptr<EVP_MD, Deleter<EVP_MD_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD_free>>;
-using ParamsPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM_free>>;
-using Asn1TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME_free>>;
-
-// The most recent OpenSSL error queue entries as one line, and clears the queue. Used to make
-// library failures actionable ("d2i_X509_REQ: ... : wrong tag").
+// The OpenSSL error queue as one line, and clears it. Makes library failures actionable
+// ("d2i_X509_REQ: ... : wrong tag").
 std::string drain_errors();
 
 }  // namespace signet::ossl
