@@ -90,7 +90,7 @@ Result<DistinguishedName> parse_distinguished_name(std::string_view text) {
     }
     ++i;  // skip the comma
     const auto eq = part.find('=');
-    auto trim = [](std::string s) {
+    auto trim = [](const std::string& s) {
       const auto b = s.find_first_not_of(' ');
       const auto e = s.find_last_not_of(' ');
       return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 #include <openssl/crypto.h>
 
@@ -48,7 +49,8 @@ Result<SecretString> read_pin_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     return fail(ErrorCode::kNotFound,
-                "cannot open PIN file " + path + ": " + std::strerror(errno));  // NOLINT
+                "cannot open PIN file " + path + ": " +
+                    std::error_code(errno, std::generic_category()).message());
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

@@ -137,19 +137,27 @@ Status init_token(const std::string& module_path, const std::string& label,
   SIGNET_RETURN_IF_ERROR(
       p11::check(fn->C_InitToken(*free_slot, so_bytes, so.size(), padded.data()), "C_InitToken"));
 
-  // SoftHSM moves an initialised token to a new slot id: find it again by label.
-  Pkcs11Uri uri;
-  uri.token = label;
-  SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*module, uri));
-  SIGNET_ASSIGN_OR_RETURN(p11::Session session, p11::open_session(module, slot.id, true));
-  SIGNET_RETURN_IF_ERROR(session.login(CKU_SO, so_pin));
-  const std::string_view user = user_pin.reveal();
-  // NOLINTNEXTLINE: PKCS#11 takes non-const pointers
-  auto* user_bytes = reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(user.data()));
-  const Status set_pin =
-      p11::check(fn->C_InitPIN(session.handle(), user_bytes, user.size()), "C_InitPIN");
-  fn->C_Logout(session.handle());
-  return set_pin;
+  auto set_user_pin = [&]() -> Status {
+    // SoftHSM moves an initialised token to a new slot id: find it again by label.
+    Pkcs11Uri uri;
+    uri.token = label;
+    SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*module, uri));
+    SIGNET_ASSIGN_OR_RETURN(p11::Session session, p11::open_session(module, slot.id, true));
+    SIGNET_RETURN_IF_ERROR(session.login(CKU_SO, so_pin));
+    const std::string_view user = user_pin.reveal();
+    // NOLINTNEXTLINE: PKCS#11 takes non-const pointers
+    auto* user_bytes = reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(user.data()));
+    Status set = p11::check(fn->C_InitPIN(session.handle(), user_bytes, user.size()), "C_InitPIN");
+    // The SO session ends here; a failing C_Logout changes nothing the caller can act on.
+    static_cast<void>(fn->C_Logout(session.handle()));
+    return set;
+  };
+  if (auto set = set_user_pin(); !set) {
+    return fail(set.error().context("token '" + label +
+                                    "' was initialised but its user PIN is not set (initialise "
+                                    "it again, or set the PIN with the token's own tools)"));
+  }
+  return {};
 }
 
 Result<KeyDescription> generate_key(const std::string& module_path, const Pkcs11Uri& uri,

@@ -19,7 +19,7 @@ constexpr int kExitRetry = 75;
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   using signet::cli::Context;
   CLI::App app{"signet: issue and rotate Kubernetes certificates with CA keys kept in an HSM"};
   app.set_version_flag("--version", std::string("signet 0.1.0, scheduler ") +
@@ -77,4 +77,17 @@ int main(int argc, char** argv) {
     std::cerr << "signet: error: " << error.message() << '\n';
   }
   return error.retry() == signet::Retry::kNever ? kExitError : kExitRetry;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Startup (argument parsing, option registration) is the only place exceptions may come
+    // from; report them instead of terminating.
+    std::cerr << "signet: error: " << e.what() << '\n';
+  } catch (...) {
+    std::cerr << "signet: error: unknown exception\n";
+  }
+  return kExitError;
 }

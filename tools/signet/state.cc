@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -20,10 +21,10 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxJsonBytes = 64 * 1024;
+constexpr std::size_t kMaxJsonBytes = std::size_t{64} * 1024;
 
 std::string errno_text() {
-  return std::strerror(errno);
+  return std::error_code(errno, std::generic_category()).message();
 }  // NOLINT(concurrency-mt-unsafe)
 
 Status fsync_dir(const fs::path& dir) {

@@ -17,7 +17,7 @@ namespace signet {
 class CaCertificate {
  public:
   // Largest CA certificate file accepted: one certificate, with room for RSA-8192 and long names.
-  static constexpr std::size_t kMaxBytes = 256 * 1024;
+  static constexpr std::size_t kMaxBytes = std::size_t{256} * 1024;
 
   // One PEM CERTIFICATE (or DER). Refused unless basicConstraints says CA:TRUE and, when
   // keyUsage is present, it allows keyCertSign (RFC 5280 §4.2.1.9, §4.2.1.3).

@@ -28,7 +28,7 @@ struct RequestedNames {
 class Csr {
  public:
   // Largest CSR accepted, PEM or DER. Real node CSRs are under 2 KiB; RSA-4096 ones under 4 KiB.
-  static constexpr std::size_t kMaxBytes = 64 * 1024;
+  static constexpr std::size_t kMaxBytes = std::size_t{64} * 1024;
 
   // Parses one PEM "CERTIFICATE REQUEST" block or DER, and verifies its self-signature (proof
   // of possession). Subject attributes other than CN/O/OU/C/ST/L are refused.

@@ -36,7 +36,10 @@ class Signer {
   // Non-blocking sign for many signatures in flight: `done` runs exactly once, possibly on
   // another thread, possibly before submit() returns. The default runs sign() in the caller.
   using Completion = std::function<void(Result<Bytes>)>;
-  virtual void submit(Bytes input, Completion done) { done(sign(input)); }
+  virtual void submit(Bytes input, Completion done) {
+    const Completion callback = std::move(done);  // implementations keep it until completion
+    callback(sign(input));
+  }
 };
 
 }  // namespace signet
