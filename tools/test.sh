@@ -2,7 +2,7 @@
 # README Quick start, command 2: install what is needed, build, and run the whole test suite —
 # a normal build (all tests), an ASan+UBSan build (all tests but the `repo` checks — layout and
 # format, which compile nothing — and any labelled `long`) and a TSan build (tests labelled
-# `concurrency`). clang-tidy (tools/lint.sh) is not part of this run yet: see docs/architecture.md. Runs as root on a fresh Debian 12; CI runs exactly
+# `concurrency`), then the libFuzzer targets (tools/fuzz.sh) and clang-tidy (tools/lint.sh). Runs as root on a fresh Debian 12; CI runs exactly
 # this (.ci/run). Set SIGNET_SKIP_INSTALL=1 to skip apt when the packages are known present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,9 +27,15 @@ echo "== ASan+UBSan build: all tests except long ones"
 build build/ci-asan -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=address,undefined
 (cd build/ci-asan && ctest -j "$jobs" --output-on-failure -LE 'long|repo')
 
+echo "== libFuzzer (clang): every parser, ${SIGNET_FUZZ_SECONDS:-20} s each"
+bash tools/fuzz.sh
+
 echo "== TSan build: concurrency tests"
 build build/ci-tsan -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=thread
 (cd build/ci-tsan && ctest -j "$jobs" --output-on-failure -L concurrency)
+
+echo "== clang-tidy"
+tools/lint.sh build/ci-release
 
 # The normal build's summary is printed last so the closing line counts every test.
 echo "== summary (normal build)"

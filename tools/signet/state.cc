@@ -1,7 +1,7 @@
 #include "state.h"
 
 #include <fcntl.h>
-#include <stdio.h>
+#include <cstdio>  // renameat2 (glibc, _GNU_SOURCE)
 #include <sys/stat.h>
 #include <unistd.h>
 
