@@ -86,6 +86,30 @@ TEST_P(CliSliceTest, ListingsAndSignCanPrintJson) {
   EXPECT_EQ(r.out.rfind("-----BEGIN CERTIFICATE-----", 0), 0U);
 }
 
+TEST_F(CliTest, SoftwareCaKeyWorksOnlyWithTheFlag) {
+  ASSERT_TRUE(ready_);
+  auto r = tool({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-out", "soft.key"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = signet({"ca", "init", "--name", "soft", "--subject", "CN=soft", "--key", "file:soft.key"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("pass --allow-software-key for tests only"), std::string::npos) << r.err;
+  r = signet({"--allow-software-key", "ca", "init", "--name", "soft", "--subject", "CN=soft",
+              "--key", "file:soft.key", "--out", "soft.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  openssl_csr("n1", "/O=system:nodes/CN=system:node:n1");
+  // The recorded software key is refused again at signing time without the flag.
+  r = signet({"sign", "--ca", "soft", "--profile", "kubelet-client", "--csr", "n1.csr"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("refusing a software CA key"), std::string::npos) << r.err;
+  r = signet({"--allow-software-key", "sign", "--ca", "soft", "--profile", "kubelet-client",
+              "--csr", "n1.csr", "--out", "n1.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = tool({"openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", "soft.crt",
+            "n1.crt"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(CaKeys, CliSliceTest, ::testing::Values("rsa-2048", "ecdsa-p256"),
                          [](const auto& p) {
                            std::string n = p.param;
