@@ -110,6 +110,9 @@ ErrorCode classify(CK_RV rv) noexcept {
     case CKR_TOKEN_NOT_PRESENT:
     case CKR_USER_NOT_LOGGED_IN:
     case CKR_OPERATION_ACTIVE:
+    // A handle cached before a token reset or a lost login: look the key up again and retry.
+    case CKR_KEY_HANDLE_INVALID:
+    case CKR_OBJECT_HANDLE_INVALID:
       return ErrorCode::kUnavailable;
     case CKR_SESSION_COUNT:
     case CKR_DEVICE_MEMORY:

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <string>
+#include <thread>
 
 #include "signet/core/der.h"
 
@@ -13,94 +14,115 @@ constexpr std::array<std::uint8_t, 19> kSha256DigestInfo = {
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
     0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
 
+CK_MECHANISM_TYPE mechanism_for(SignatureAlgorithm alg) {
+  switch (alg) {
+    case SignatureAlgorithm::kRsaPkcs1Sha256:
+      return CKM_RSA_PKCS;
+    // SoftHSM has no CKM_ECDSA_SHA256: the caller hashes and the token signs the digest alone
+    // (performance-notes.md; also one round trip on a network HSM).
+    case SignatureAlgorithm::kEcdsaSha256:
+    case SignatureAlgorithm::kEcdsaSha384:
+      return CKM_ECDSA;
+    case SignatureAlgorithm::kEd25519:
+      return CKM_EDDSA;
+  }
+  return CKM_ECDSA;
+}
+
+std::size_t max_signature_for(SignatureAlgorithm alg, const KeyInfo& info) {
+  const std::size_t bytes = (info.bits + 7) / 8;
+  switch (alg) {
+    case SignatureAlgorithm::kRsaPkcs1Sha256:
+      return bytes;
+    case SignatureAlgorithm::kEcdsaSha256:
+    case SignatureAlgorithm::kEcdsaSha384:
+      return 2 * bytes;  // r‖s
+    case SignatureAlgorithm::kEd25519:
+      return 64;
+  }
+  return 2 * bytes;
+}
+
 }  // namespace
 
-Pkcs11Signer::Pkcs11Signer(std::shared_ptr<p11::Module> module, CK_SLOT_ID slot,
-                           p11::Session anchor, CK_OBJECT_HANDLE key, KeyInfo info, Bytes spki,
-                           std::string uri)
-    : module_(std::move(module)),
-      slot_(slot),
-      anchor_(std::move(anchor)),
+Pkcs11Signer::Pkcs11Signer(std::unique_ptr<SessionPool> pool, CK_OBJECT_HANDLE key,
+                           KeyFinder find_key, KeyInfo info, Bytes spki, std::string uri,
+                           const SignerOptions& options)
+    : pool_(std::move(pool)),
       key_(key),
+      find_key_(std::move(find_key)),
       info_(info),
       algorithm_(default_signature_algorithm(info.type)),
+      mechanism_(mechanism_for(algorithm_)),
+      max_signature_(max_signature_for(algorithm_, info)),
       spki_(std::move(spki)),
-      uri_(std::move(uri)) {}
+      uri_(std::move(uri)),
+      options_(options) {}
 
-Pkcs11Signer::~Pkcs11Signer() {
-  for (const CK_SESSION_HANDLE s : idle_) module_->fn()->C_CloseSession(s);
+Result<Bytes> Pkcs11Signer::sign_once(ByteView data, CK_RV& rv) {
+  rv = CKR_OK;
+  SIGNET_ASSIGN_OR_RETURN(SessionPool::Lease lease, pool_->acquire());
+  CK_FUNCTION_LIST* fn = pool_->fn();
+  CK_MECHANISM mech{mechanism_, nullptr, 0};
+  Bytes sig(max_signature_);
+  CK_ULONG sig_len = sig.size();
+  // NOLINTNEXTLINE: PKCS#11 takes non-const data pointers
+  auto* in = const_cast<CK_BYTE*>(data.data());
+  rv = fn->C_SignInit(lease.handle(), &mech, key_.load());
+  Status status = p11::check(rv, "C_SignInit");
+  if (status) {
+    rv = fn->C_Sign(lease.handle(), in, data.size(), sig.data(), &sig_len);
+    status = p11::check(rv, "C_Sign");
+  }
+  if (!status) {
+    // Never reuse a session a signature failed on: after some failures (CKR_BUFFER_TOO_SMALL)
+    // the operation is still active on it (PKCS#11 v2.40 §5.2).
+    lease.mark_broken();
+    return fail(status.error());
+  }
+  sig.resize(sig_len);
+  return sig;
 }
 
-Result<CK_SESSION_HANDLE> Pkcs11Signer::acquire() {
-  {
-    const std::lock_guard lock(mutex_);
-    if (!idle_.empty()) {
-      const CK_SESSION_HANDLE s = idle_.back();
-      idle_.pop_back();
-      return s;
-    }
+Status Pkcs11Signer::recover(CK_RV rv) {
+  if (rv != CKR_USER_NOT_LOGGED_IN && rv != CKR_KEY_HANDLE_INVALID &&
+      rv != CKR_OBJECT_HANDLE_INVALID) {
+    return {};
   }
-  // Opened outside the lock: on a network HSM this is a round trip. Sessions of a logged-in
-  // application are logged in too (PKCS#11 v2.40 §5.6).
-  CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
-  SIGNET_RETURN_IF_ERROR(
-      p11::check(module_->fn()->C_OpenSession(slot_, CKF_SERIAL_SESSION, nullptr, nullptr, &s),
-                 "C_OpenSession"));
-  return s;
-}
-
-void Pkcs11Signer::release(CK_SESSION_HANDLE session, bool broken) noexcept {
-  if (broken) {
-    module_->fn()->C_CloseSession(session);
-    return;
-  }
-  const std::lock_guard lock(mutex_);
-  idle_.push_back(session);
+  // Private objects vanish from view when the login is lost (PKCS#11 v2.40 §4.1.1), so both
+  // symptoms get both repairs; logging in again when still logged in is harmless.
+  SIGNET_RETURN_IF_ERROR(pool_->restore_login());
+  SIGNET_ASSIGN_OR_RETURN(const p11::Session lookup, pool_->open_session());
+  SIGNET_ASSIGN_OR_RETURN(const CK_OBJECT_HANDLE key, find_key_(lookup));
+  key_.store(key);
+  return {};
 }
 
 Result<Bytes> Pkcs11Signer::sign(ByteView input) {
   Bytes data;
-  CK_MECHANISM mech{CKM_ECDSA, nullptr, 0};
-  std::size_t max_sig = 0;
-  switch (algorithm_) {
-    case SignatureAlgorithm::kRsaPkcs1Sha256:
-      if (input.size() != 32)
-        return fail(ErrorCode::kInternal, "RSA sign: digest must be 32 bytes");
-      mech.mechanism = CKM_RSA_PKCS;
-      data.assign(kSha256DigestInfo.begin(), kSha256DigestInfo.end());
-      data.insert(data.end(), input.begin(), input.end());
-      max_sig = (info_.bits + 7) / 8;
-      break;
-    case SignatureAlgorithm::kEcdsaSha256:
-    case SignatureAlgorithm::kEcdsaSha384:
-      // SoftHSM has no CKM_ECDSA_SHA256: the digest is computed by the caller and sent alone
-      // (performance-notes.md; also one round trip on a network HSM).
-      mech.mechanism = CKM_ECDSA;
-      data.assign(input.begin(), input.end());
-      max_sig = 2 * ((info_.bits + 7) / 8);
-      break;
-    case SignatureAlgorithm::kEd25519:
-      mech.mechanism = CKM_EDDSA;
-      data.assign(input.begin(), input.end());
-      max_sig = 64;
-      break;
+  if (algorithm_ == SignatureAlgorithm::kRsaPkcs1Sha256) {
+    if (input.size() != 32) return fail(ErrorCode::kInternal, "RSA sign: digest must be 32 bytes");
+    data.reserve(kSha256DigestInfo.size() + input.size());
+    data.assign(kSha256DigestInfo.begin(), kSha256DigestInfo.end());
+    data.insert(data.end(), input.begin(), input.end());
+    input = data;
   }
-  SIGNET_ASSIGN_OR_RETURN(const CK_SESSION_HANDLE session, acquire());
-  Bytes sig(max_sig);
-  CK_ULONG sig_len = sig.size();
-  CK_FUNCTION_LIST* fn = module_->fn();
-  Status status = p11::check(fn->C_SignInit(session, &mech, key_), "C_SignInit");
-  if (status) {
-    status =
-        p11::check(fn->C_Sign(session, data.data(), data.size(), sig.data(), &sig_len), "C_Sign");
+  for (int attempt = 1;; ++attempt) {
+    CK_RV rv = CKR_OK;
+    auto sig = sign_once(input, rv);
+    if (sig) {
+      if (mechanism_ == CKM_ECDSA) return der::ecdsa_raw_to_der(*sig);
+      return sig;
+    }
+    const Retry retry = sig.error().retry();
+    if (retry != Retry::kCall || attempt >= options_.max_attempts) {
+      return fail(sig.error().context(uri_));
+    }
+    // Call-level failures (a dead session, a device error, out of sessions) get a fresh session
+    // after a pause; a lost login or a stale key handle is repaired first.
+    std::this_thread::sleep_for(options_.backoff * (1 << (attempt - 1)));
+    if (auto ok = recover(rv); !ok) return fail(ok.error().context(uri_));
   }
-  // A failed session is closed, never reused: after some failures (CKR_BUFFER_TOO_SMALL) the
-  // signing operation is still active on it (PKCS#11 v2.40 §5.2).
-  release(session, !status);
-  if (!status) return fail(status.error().context(uri_));
-  sig.resize(sig_len);
-  if (mech.mechanism == CKM_ECDSA) return der::ecdsa_raw_to_der(sig);
-  return sig;
 }
 
 }  // namespace signet::hsm

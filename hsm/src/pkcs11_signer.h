@@ -1,45 +1,51 @@
-// The foundation's PKCS#11 Signer: one logged-in token, the key handle and public key looked up
-// once, and a free list of sessions so concurrent signers each get their own (one session per
-// in-flight signature; performance-notes.md pitfall 1). The hsm issue replaces this with the
-// bounded, fault-aware session pool behind the same core::Signer interface.
+// core's Signer over a PKCS#11 private key: the key handle and public key looked up once, a
+// bounded session pool (one session per signature in flight), the digest sent in a single
+// C_Sign, and failed sessions replaced and the signature retried with backoff.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "signet/core/signer.h"
+#include "signet/hsm/token.h"
 
 #include "p11.h"
+#include "session_pool.h"
 
 namespace signet::hsm {
 
 class Pkcs11Signer final : public Signer {
  public:
-  Pkcs11Signer(std::shared_ptr<p11::Module> module, CK_SLOT_ID slot, p11::Session anchor,
-               CK_OBJECT_HANDLE key, KeyInfo info, Bytes spki, std::string uri);
-  ~Pkcs11Signer() override;
+  // `find_key` finds the key's handle again after a token reset invalidated the cached one.
+  using KeyFinder = std::function<Result<CK_OBJECT_HANDLE>(const p11::Session&)>;
+  Pkcs11Signer(std::unique_ptr<SessionPool> pool, CK_OBJECT_HANDLE key, KeyFinder find_key,
+               KeyInfo info, Bytes spki, std::string uri, const SignerOptions& options);
 
   [[nodiscard]] SignatureAlgorithm algorithm() const noexcept override { return algorithm_; }
   [[nodiscard]] ByteView public_key_der() const noexcept override { return spki_; }
   [[nodiscard]] std::string describe() const override { return uri_; }
   [[nodiscard]] Result<Bytes> sign(ByteView input) override;
 
- private:
-  Result<CK_SESSION_HANDLE> acquire();
-  void release(CK_SESSION_HANDLE session, bool broken) noexcept;
+  [[nodiscard]] std::size_t sessions() const noexcept { return pool_->capacity(); }
 
-  std::shared_ptr<p11::Module> module_;
-  CK_SLOT_ID slot_;
-  p11::Session anchor_;  // holds the login for the token while the signer lives
-  CK_OBJECT_HANDLE key_;
+ private:
+  // One C_SignInit + C_Sign on a leased session; the raw token output.
+  Result<Bytes> sign_once(ByteView data, CK_RV& rv);
+  // After a lost login or an invalid handle: log in again and look the key up again.
+  Status recover(CK_RV rv);
+
+  std::unique_ptr<SessionPool> pool_;
+  std::atomic<CK_OBJECT_HANDLE> key_;
+  KeyFinder find_key_;
   KeyInfo info_;
   SignatureAlgorithm algorithm_;
+  CK_MECHANISM_TYPE mechanism_;
+  std::size_t max_signature_;
   Bytes spki_;
   std::string uri_;
-  std::mutex mutex_;
-  std::vector<CK_SESSION_HANDLE> idle_;
+  SignerOptions options_;
 };
 
 }  // namespace signet::hsm

@@ -270,7 +270,8 @@ Result<std::vector<KeyDescription>> list_keys(const std::string& module_path,
   return out;
 }
 
-Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path, const Pkcs11Uri& uri) {
+Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path, const Pkcs11Uri& uri,
+                                            const SignerOptions& options) {
   if (uri.type && *uri.type != "private") {
     return fail(ErrorCode::kInvalidArgument,
                 "the key URI names type=" + *uri.type + "; a signing key is type=private");
@@ -278,18 +279,36 @@ Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path, cons
   if (!uri.object && !uri.id) {
     return fail(ErrorCode::kInvalidArgument, "the key URI must name the key: object=NAME or id=");
   }
-  SIGNET_ASSIGN_OR_RETURN(OpenToken t, open_token(module_path, uri, true, false));
-  SIGNET_ASSIGN_OR_RETURN(const auto keys, find_private_keys(t.session, uri));
-  const std::string where = uri.to_string(false);
-  if (keys.empty()) {
-    return fail(ErrorCode::kNotFound,
-                "no private key matches " + where + " in token '" + t.slot.label + "'");
-  }
-  if (keys.size() > 1) {
+  SIGNET_ASSIGN_OR_RETURN(auto module, p11::Module::load(module_path));
+  SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*module, uri));
+  if (!uri.pin_source) {
     return fail(ErrorCode::kInvalidArgument,
-                std::to_string(keys.size()) + " private keys match " + where + "; add id=");
+                "the key URI needs ?pin-source=file:PATH (or env:NAME) to log in to token '" +
+                    slot.label + "'");
   }
-  SIGNET_ASSIGN_OR_RETURN(KeyDescription d, describe_key(t.session, keys[0], t.slot.label));
+  SIGNET_ASSIGN_OR_RETURN(SecretString pin, read_pin(*uri.pin_source));
+  SIGNET_ASSIGN_OR_RETURN(
+      auto pool, SessionPool::open(module, slot.id, slot.label, std::move(pin),
+                                   PoolOptions{options.max_sessions, options.session_wait}));
+
+  // Key lookup once, on a session of the now logged-in token.
+  const std::string where = uri.to_string(false);
+  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+  KeyDescription d;
+  {
+    SIGNET_ASSIGN_OR_RETURN(const p11::Session lookup, p11::open_session(module, slot.id, false));
+    SIGNET_ASSIGN_OR_RETURN(const auto keys, find_private_keys(lookup, uri));
+    if (keys.empty()) {
+      return fail(ErrorCode::kNotFound,
+                  "no private key matches " + where + " in token '" + slot.label + "'");
+    }
+    if (keys.size() > 1) {
+      return fail(ErrorCode::kInvalidArgument,
+                  std::to_string(keys.size()) + " private keys match " + where + "; add id=");
+    }
+    key = keys[0];
+    SIGNET_ASSIGN_OR_RETURN(d, describe_key(lookup, key, slot.label));
+  }
   if (d.always_authenticate) {
     // A login per signature (PKCS#11 v2.40 §4.9 CKA_ALWAYS_AUTHENTICATE) cannot run at volume.
     return fail(ErrorCode::kFailedPrecondition,
@@ -297,8 +316,15 @@ Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path, cons
                     " has CKA_ALWAYS_AUTHENTICATE set; signet cannot use keys that "
                     "require a login per signature");
   }
-  auto signer = std::make_unique<Pkcs11Signer>(std::move(t.module), t.slot.id, std::move(t.session),
-                                               keys[0], d.key, std::move(d.public_key_der), where);
+  auto find_key = [uri, where](const p11::Session& s) -> Result<CK_OBJECT_HANDLE> {
+    SIGNET_ASSIGN_OR_RETURN(const auto found, find_private_keys(s, uri));
+    if (found.size() != 1) {
+      return fail(ErrorCode::kNotFound, "the key " + where + " is no longer in the token");
+    }
+    return found[0];
+  };
+  auto signer = std::make_unique<Pkcs11Signer>(std::move(pool), key, std::move(find_key), d.key,
+                                               std::move(d.public_key_der), where, options);
   // One signature, verified with the public key read from the token: catches a public object
   // paired with the wrong private key (same CKA_ID) before any certificate carries it.
   SIGNET_ASSIGN_OR_RETURN(const Bytes probe,
@@ -306,8 +332,8 @@ Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path, cons
   SIGNET_ASSIGN_OR_RETURN(const Bytes sig, signer->sign(probe));
   if (auto ok = verify_signature(signer->public_key_der(), signer->algorithm(), probe, sig); !ok) {
     return fail(ok.error().context("key " + where +
-                                   " failed its self-test (its public key object "
-                                   "does not match the private key)"));
+                                   " failed its self-test (its public key object does not match "
+                                   "the private key)"));
   }
   return std::unique_ptr<Signer>(std::move(signer));
 }

@@ -1,12 +1,12 @@
 #include "state.h"
 
 #include <fcntl.h>
-#include <cstdio>  // renameat2 (glibc, _GNU_SOURCE)
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>  // renameat2 (glibc, _GNU_SOURCE)
 #include <cstdlib>
 #include <cstring>
 #include <fstream>

@@ -3,6 +3,8 @@
 // name tokens and keys with RFC 7512 URIs and pass the module path they resolved.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,9 +47,25 @@ struct KeyDescription {
 [[nodiscard]] Result<std::vector<KeyDescription>> list_keys(const std::string& module_path,
                                                             const Pkcs11Uri& uri);
 
+// How a PKCS#11 signer uses its token.
+struct SignerOptions {
+  // Sessions, one per signature in flight. 0: the CPU count (an in-process token); a network
+  // HSM wants its in-flight target (e.g. 32). Always capped by the token's ulMaxSessionCount.
+  std::size_t max_sessions = 0;
+  // A caller waits at most this for a free session, then gets a retryable error.
+  std::chrono::milliseconds session_wait{5000};
+  // A signature that fails with a session or device error (CKR_SESSION_HANDLE_INVALID,
+  // CKR_DEVICE_ERROR, CKR_USER_NOT_LOGGED_IN, ...) is retried on a fresh session this many times
+  // in all, with exponential backoff from `backoff`.
+  int max_attempts = 4;
+  std::chrono::milliseconds backoff{2};
+};
+
 // A Signer for the private key the URI names (exactly one must match). The key handle and public
-// key are looked up once; keys with CKA_ALWAYS_AUTHENTICATE are refused.
+// key are looked up once, and one signature is verified before it is returned; keys with
+// CKA_ALWAYS_AUTHENTICATE are refused.
 [[nodiscard]] Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path,
-                                                          const Pkcs11Uri& uri);
+                                                          const Pkcs11Uri& uri,
+                                                          const SignerOptions& options = {});
 
 }  // namespace signet::hsm

@@ -1,0 +1,112 @@
+#include "session_pool.h"
+
+#include <algorithm>
+#include <string>
+#include <thread>
+
+namespace signet::hsm {
+
+Result<std::unique_ptr<SessionPool>> SessionPool::open(std::shared_ptr<p11::Module> module,
+                                                       CK_SLOT_ID slot, std::string label,
+                                                       SecretString pin, PoolOptions options) {
+  CK_TOKEN_INFO info{};
+  SIGNET_RETURN_IF_ERROR(p11::check(module->fn()->C_GetTokenInfo(slot, &info), "C_GetTokenInfo"));
+  std::size_t capacity = options.max_sessions;
+  if (capacity == 0) capacity = std::max(1U, std::thread::hardware_concurrency());
+  // ulMaxSessionCount: 0 (CK_EFFECTIVELY_INFINITE) or unavailable means no limit; otherwise one
+  // session is the anchor's (PKCS#11 v2.40 §3.2 CK_TOKEN_INFO).
+  if (info.ulMaxSessionCount != CK_EFFECTIVELY_INFINITE &&
+      info.ulMaxSessionCount != CK_UNAVAILABLE_INFORMATION && info.ulMaxSessionCount > 1) {
+    capacity = std::min<std::size_t>(capacity, info.ulMaxSessionCount - 1);
+  }
+  SIGNET_ASSIGN_OR_RETURN(p11::Session anchor, p11::open_session(module, slot, false));
+  if (auto ok = anchor.login(CKU_USER, pin); !ok) {
+    return fail(ok.error().context("token '" + label + "'"));
+  }
+  return std::unique_ptr<SessionPool>(new SessionPool(std::move(module), slot, std::move(label),
+                                                      std::move(pin), options, capacity,
+                                                      std::move(anchor)));
+}
+
+SessionPool::SessionPool(std::shared_ptr<p11::Module> module, CK_SLOT_ID slot, std::string label,
+                         SecretString pin, PoolOptions options, std::size_t capacity,
+                         p11::Session anchor)
+    : module_(std::move(module)),
+      slot_(slot),
+      label_(std::move(label)),
+      pin_(std::move(pin)),
+      options_(options),
+      capacity_(capacity),
+      anchor_(std::move(anchor)) {
+  idle_.reserve(capacity_);
+}
+
+SessionPool::~SessionPool() {
+  // Leases hold a pointer to the pool: the owner (the signer) outlives every lease it hands out.
+  for (const CK_SESSION_HANDLE s : idle_) static_cast<void>(fn()->C_CloseSession(s));
+}
+
+SessionPool::Lease::~Lease() {
+  if (pool_ != nullptr) pool_->release(handle_, broken_);
+}
+
+Result<SessionPool::Lease> SessionPool::acquire() {
+  {
+    std::unique_lock lock(mutex_);
+    const bool ready = available_.wait_for(lock, options_.wait_timeout,
+                                           [this] { return !idle_.empty() || open_ < capacity_; });
+    if (!ready) {
+      return fail(ErrorCode::kDeadlineExceeded, "token '" + label_ + "': no session free after " +
+                                                    std::to_string(options_.wait_timeout.count()) +
+                                                    " ms (" + std::to_string(capacity_) +
+                                                    " in use)");
+    }
+    if (!idle_.empty()) {
+      const CK_SESSION_HANDLE s = idle_.back();
+      idle_.pop_back();
+      return Lease(this, s);
+    }
+    ++open_;  // reserve the slot; the session is opened outside the lock
+  }
+  // Sessions of a logged-in application are logged in (PKCS#11 v2.40 §5.6). On a network HSM
+  // C_OpenSession is a round trip: never under the lock.
+  CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
+  const Status opened = p11::check(
+      fn()->C_OpenSession(slot_, CKF_SERIAL_SESSION, nullptr, nullptr, &s), "C_OpenSession");
+  if (!opened) {
+    {
+      const std::lock_guard lock(mutex_);
+      --open_;
+    }
+    available_.notify_one();
+    return fail(opened.error().context("token '" + label_ + "'"));
+  }
+  return Lease(this, s);
+}
+
+void SessionPool::release(CK_SESSION_HANDLE handle, bool broken) noexcept {
+  if (broken) {
+    static_cast<void>(fn()->C_CloseSession(handle));
+    const std::lock_guard lock(mutex_);
+    --open_;
+  } else {
+    const std::lock_guard lock(mutex_);
+    idle_.push_back(handle);
+  }
+  available_.notify_one();
+}
+
+Status SessionPool::restore_login() {
+  const std::lock_guard lock(login_mutex_);
+  Status ok = anchor_.login(CKU_USER, pin_);
+  if (!ok && ok.error().code() == ErrorCode::kUnavailable) {
+    // The anchor itself is gone (token reset): open a new one and log in on it.
+    SIGNET_ASSIGN_OR_RETURN(p11::Session fresh, p11::open_session(module_, slot_, false));
+    ok = fresh.login(CKU_USER, pin_);
+    if (ok) anchor_ = std::move(fresh);
+  }
+  if (!ok) return fail(ok.error().context("token '" + label_ + "': restoring the login"));
+  return {};
+}
+
+}  // namespace signet::hsm

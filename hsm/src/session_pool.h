@@ -1,0 +1,98 @@
+// A bounded pool of sessions on one logged-in token: one session per signature in flight
+// (performance-notes.md pitfall 1), leases returned on scope exit, broken sessions replaced,
+// the login restored when the token lost it (EXAMPLES.md habits 4 and 5).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "signet/core/result.h"
+#include "signet/hsm/secret.h"
+
+#include "p11.h"
+
+namespace signet::hsm {
+
+struct PoolOptions {
+  std::size_t max_sessions = 0;                  // 0: the CPU count; capped by the token
+  std::chrono::milliseconds wait_timeout{5000};  // a caller waits at most this for a session
+};
+
+class SessionPool {
+ public:
+  // Opens the anchor session and logs in; the anchor holds the login for the pool's life and is
+  // never used for signing. `pin` is kept (wiped on destruction) to restore a lost login.
+  [[nodiscard]] static Result<std::unique_ptr<SessionPool>> open(
+      std::shared_ptr<p11::Module> module, CK_SLOT_ID slot, std::string label, SecretString pin,
+      PoolOptions options);
+  SessionPool(const SessionPool&) = delete;
+  SessionPool& operator=(const SessionPool&) = delete;
+  SessionPool(SessionPool&&) = delete;
+  SessionPool& operator=(SessionPool&&) = delete;
+  ~SessionPool();
+
+  // A session for one operation. Returned to the pool on destruction, or closed if marked broken.
+  class Lease {
+   public:
+    Lease(SessionPool* pool, CK_SESSION_HANDLE handle) noexcept : pool_(pool), handle_(handle) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Lease(Lease&& other) noexcept
+        : pool_(std::exchange(other.pool_, nullptr)),
+          handle_(other.handle_),
+          broken_(other.broken_) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+
+    [[nodiscard]] CK_SESSION_HANDLE handle() const noexcept { return handle_; }
+    // The session failed in a way that may leave it unusable (an operation still active, a
+    // closed or invalid handle): close it instead of reusing it.
+    void mark_broken() noexcept { broken_ = true; }
+
+   private:
+    SessionPool* pool_;
+    CK_SESSION_HANDLE handle_;
+    bool broken_ = false;
+  };
+
+  // Waits up to the configured time for a session; then a retryable kDeadlineExceeded.
+  [[nodiscard]] Result<Lease> acquire();
+  // Logs in again after CKR_USER_NOT_LOGGED_IN (a token restarted or a login dropped):
+  // reopens the anchor if it died too.
+  [[nodiscard]] Status restore_login();
+
+  // A session outside the pool's count, for lookups (C_FindObjects) after a fault.
+  [[nodiscard]] Result<p11::Session> open_session() const {
+    return p11::open_session(module_, slot_, false);
+  }
+
+  [[nodiscard]] CK_FUNCTION_LIST* fn() const noexcept { return module_->fn(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
+  [[nodiscard]] const std::string& label() const noexcept { return label_; }
+
+ private:
+  SessionPool(std::shared_ptr<p11::Module> module, CK_SLOT_ID slot, std::string label,
+              SecretString pin, PoolOptions options, std::size_t capacity, p11::Session anchor);
+  void release(CK_SESSION_HANDLE handle, bool broken) noexcept;
+
+  std::shared_ptr<p11::Module> module_;
+  CK_SLOT_ID slot_;
+  std::string label_;
+  SecretString pin_;
+  PoolOptions options_;
+  std::size_t capacity_;
+
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<CK_SESSION_HANDLE> idle_;
+  std::size_t open_ = 0;  // sessions counted against capacity_: idle + leased + being opened
+  std::mutex login_mutex_;
+  p11::Session anchor_;
+};
+
+}  // namespace signet::hsm
