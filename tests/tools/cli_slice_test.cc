@@ -110,6 +110,30 @@ TEST_F(CliTest, SoftwareCaKeyWorksOnlyWithTheFlag) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+TEST_P(CliSliceTest, BenchHsmReportsRawAndEngineRatesAsJson) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes", GetParam());
+  const std::string key = "pkcs11:token=cli;object=kubernetes-key?pin-source=" + pin_source();
+  const auto r = signet({"bench", "hsm", "--key", key, "--threads", "1,2", "--seconds", "0.2",
+                         "--repeat", "2", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["algorithm"], GetParam());
+  ASSERT_EQ(j["points"].size(), 2U);
+  for (const auto& p : j["points"]) {
+    EXPECT_GT(p["raw_per_s"].get<double>(), 0);
+    EXPECT_GT(p["engine_per_s"].get<double>(), 0);
+    EXPECT_NEAR(p["ratio"].get<double>(),
+                p["engine_per_s"].get<double>() / p["raw_per_s"].get<double>(), 1e-9);
+    EXPECT_EQ(p["raw_samples"].size(), 2U);
+    EXPECT_EQ(p["engine_samples"].size(), 2U);
+    EXPECT_EQ(p["sessions"], p["threads"]);
+  }
+  const auto bad = signet({"bench", "hsm", "--key", key, "--threads", "0"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--threads: '0' is not a thread count"), std::string::npos) << bad.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(CaKeys, CliSliceTest, ::testing::Values("rsa-2048", "ecdsa-p256"),
                          [](const auto& p) {
                            std::string n = p.param;

@@ -1,0 +1,129 @@
+#include "signet/hsm/bench.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "signet/hsm/token.h"
+
+#include "p11.h"
+#include "raw_sign_loop.h"
+
+namespace signet::hsm {
+namespace {
+
+// The engine side: `threads` threads calling Signer::sign() with a distinct digest each time.
+Result<double> engine_sign_rate(Signer& signer, std::size_t digest_size, std::size_t threads,
+                                std::chrono::milliseconds duration) {
+  std::atomic<std::uint64_t> total{0};
+  std::atomic<bool> failed{false};
+  std::optional<Error> first_error;
+  std::mutex error_mutex;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + duration;
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Bytes digest(digest_size, 0xa5);
+      std::uint64_t count = 0;
+      while (!failed && std::chrono::steady_clock::now() < deadline) {
+        const std::uint64_t tag = (static_cast<std::uint64_t>(t) << 48U) ^ count;
+        std::memcpy(digest.data() + digest.size() - sizeof tag, &tag, sizeof tag);
+        const auto sig = signer.sign(digest);
+        if (!sig) {
+          const std::lock_guard lock(error_mutex);
+          if (!first_error) first_error = sig.error();
+          failed = true;
+          break;
+        }
+        ++count;
+      }
+      total += count;
+    });
+  }
+  for (auto& w : workers) w.join();
+  if (first_error) return fail(first_error->context("engine loop"));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(total.load()) / seconds;
+}
+
+}  // namespace
+
+double median(std::vector<double> samples) {
+  if (samples.empty()) return 0;
+  std::sort(samples.begin(), samples.end());
+  const std::size_t n = samples.size();
+  return n % 2 == 1 ? samples[n / 2] : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+}
+
+double spread(const std::vector<double>& samples) {
+  if (samples.empty()) return 0;
+  const auto [lo, hi] = std::minmax_element(samples.begin(), samples.end());
+  const double m = median(samples);
+  return m > 0 ? (*hi - *lo) / m : 0;
+}
+
+Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri& uri,
+                                const BenchOptions& options, const BenchProgress& progress) {
+  if (options.threads.empty() || options.repeat < 1) {
+    return fail(ErrorCode::kInvalidArgument, "bench: need at least one thread count and repeat");
+  }
+  // The key as the engine will use it, and its label and id for the raw loop's own lookup.
+  SIGNET_ASSIGN_OR_RETURN(const auto keys, list_keys(module_path, uri));
+  if (keys.size() != 1) {
+    return fail(
+        ErrorCode::kInvalidArgument,
+        "bench: the URI must name exactly one private key, found " + std::to_string(keys.size()));
+  }
+  const KeyDescription& key = keys.front();
+  SIGNET_ASSIGN_OR_RETURN(auto module, p11::Module::load(module_path));
+  SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*module, uri));
+
+  BenchReport report;
+  report.algorithm = key_spec_name(key.key);
+  const SignatureAlgorithm alg = default_signature_algorithm(key.key.type);
+  const std::size_t digest_size = digest_of(alg) == DigestAlgorithm::kSha384 ? 48 : 32;
+  RawLoopSpec raw;
+  raw.fn = module->fn();
+  raw.slot = slot.id;
+  raw.label.assign(key.label.begin(), key.label.end());
+  raw.id = key.id;
+  if (key.key.type == KeyType::kRsa) {
+    raw.mechanism = CKM_RSA_PKCS;
+    raw.input_size = 19 + digest_size;  // DigestInfo prefix + SHA-256 (RFC 8017 §9.2)
+    raw.signature_size = (key.key.bits + 7) / 8;
+  } else {
+    raw.mechanism = CKM_ECDSA;
+    raw.input_size = digest_size;
+    raw.signature_size = 2 * ((key.key.bits + 7) / 8);
+  }
+
+  for (std::size_t p = 0; p < options.threads.size(); ++p) {
+    const std::size_t threads = options.threads[p];
+    BenchPoint point;
+    point.threads = threads;
+    point.sessions = options.sessions != 0 ? options.sessions : threads;
+    SignerOptions signer_options;
+    signer_options.max_sessions = point.sessions;
+    SIGNET_ASSIGN_OR_RETURN(auto signer, open_signer(module_path, uri, signer_options));
+    for (int r = 0; r < options.repeat; ++r) {
+      std::string error;
+      const double raw_rate = raw_sign_rate(raw, threads, options.duration, error);
+      if (raw_rate < 0) return fail(ErrorCode::kUnavailable, "bench raw loop: " + error);
+      point.raw.push_back(raw_rate);
+      if (progress) progress(p, r, "raw", raw_rate);
+      SIGNET_ASSIGN_OR_RETURN(const double engine_rate,
+                              engine_sign_rate(*signer, digest_size, threads, options.duration));
+      point.engine.push_back(engine_rate);
+      if (progress) progress(p, r, "engine", engine_rate);
+    }
+    report.points.push_back(std::move(point));
+  }
+  return report;
+}
+
+}  // namespace signet::hsm
