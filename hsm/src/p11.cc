@@ -113,6 +113,11 @@ ErrorCode classify(CK_RV rv) noexcept {
     // A handle cached before a token reset or a lost login: look the key up again and retry.
     case CKR_KEY_HANDLE_INVALID:
     case CKR_OBJECT_HANDLE_INVALID:
+    // "Unrecoverable" by the standard's words (§5.1.1), but transient in practice: SoftHSM
+    // answers C_SignInit this way while another thread restores a lost login. Retries are
+    // bounded by SignerOptions::max_attempts, so a permanent one still surfaces.
+    case CKR_GENERAL_ERROR:
+    case CKR_FUNCTION_FAILED:
       return ErrorCode::kUnavailable;
     case CKR_SESSION_COUNT:
     case CKR_DEVICE_MEMORY:

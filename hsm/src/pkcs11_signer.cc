@@ -86,7 +86,7 @@ Result<Bytes> Pkcs11Signer::sign_once(ByteView data, CK_RV& rv) {
 
 Status Pkcs11Signer::recover(CK_RV rv) {
   if (rv != CKR_USER_NOT_LOGGED_IN && rv != CKR_KEY_HANDLE_INVALID &&
-      rv != CKR_OBJECT_HANDLE_INVALID) {
+      rv != CKR_OBJECT_HANDLE_INVALID && rv != CKR_GENERAL_ERROR) {
     return {};
   }
   // Private objects vanish from view when the login is lost (PKCS#11 v2.40 §4.1.1), so both
@@ -121,7 +121,10 @@ Result<Bytes> Pkcs11Signer::sign(ByteView input) {
     // Call-level failures (a dead session, a device error, out of sessions) get a fresh session
     // after a pause; a lost login or a stale key handle is repaired first.
     std::this_thread::sleep_for(options_.backoff * (1 << (attempt - 1)));
-    if (auto ok = recover(rv); !ok) return fail(ok.error().context(uri_));
+    // A repair that fails (the token is still resetting, or other threads are logging in at
+    // the same moment) uses up this attempt, not the signature: the next attempt repairs again,
+    // and when attempts run out the signature's own error is returned.
+    static_cast<void>(recover(rv));
   }
 }
 
