@@ -114,6 +114,17 @@ CK_RV shim_close_all_sessions(CK_SLOT_ID slot) {
   return rv;
 }
 
+// Reports the cap as the token's ulMaxSessionCount, as an HSM with a session limit does, so
+// callers can size their pools to it (PKCS#11 v2.40 §3.2 CK_TOKEN_INFO).
+CK_RV shim_get_token_info(CK_SLOT_ID slot, CK_TOKEN_INFO* info) {
+  const CK_RV rv = g_real->C_GetTokenInfo(slot, info);
+  if (rv == CKR_OK && info != nullptr && g_config.max_sessions > 0) {
+    info->ulMaxSessionCount = static_cast<CK_ULONG>(g_config.max_sessions);
+    info->ulMaxRwSessionCount = static_cast<CK_ULONG>(g_config.max_sessions);
+  }
+  return rv;
+}
+
 CK_RV shim_sign(CK_SESSION_HANDLE session, CK_BYTE* data, CK_ULONG len, CK_BYTE* sig,
                 CK_ULONG* sig_len) {
   if (g_config.sign_latency_us > 0) {
@@ -162,6 +173,7 @@ CK_RV load() {
   g_shim.C_CloseSession = shim_close_session;
   g_shim.C_CloseAllSessions = shim_close_all_sessions;
   g_shim.C_Sign = shim_sign;
+  g_shim.C_GetTokenInfo = shim_get_token_info;
   return CKR_OK;
 }
 

@@ -1,5 +1,7 @@
 #include "signet/hsm/bench.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -51,6 +53,26 @@ Result<double> engine_sign_rate(Signer& signer, std::size_t digest_size, std::si
   return static_cast<double>(total.load()) / seconds;
 }
 
+// Runs `loop` and returns its result with the process CPU cores it used meanwhile.
+template <typename Loop>
+auto with_cpu(Loop&& loop, double& cores) {
+  const auto cpu_seconds = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto secs = [](const timeval& tv) {
+      return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+    };
+    return secs(usage.ru_utime) + secs(usage.ru_stime);
+  };
+  const double cpu_before = cpu_seconds();
+  const auto wall_before = std::chrono::steady_clock::now();
+  auto result = loop();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  cores = wall > 0 ? (cpu_seconds() - cpu_before) / wall : 0;
+  return result;
+}
+
 }  // namespace
 
 double median(std::vector<double> samples) {
@@ -87,7 +109,12 @@ Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri&
   report.algorithm = key_spec_name(key.key);
   const SignatureAlgorithm alg = default_signature_algorithm(key.key.type);
   const std::size_t digest_size = digest_of(alg) == DigestAlgorithm::kSha384 ? 48 : 32;
+  if (!uri.pin_source) {
+    return fail(ErrorCode::kInvalidArgument, "bench: the key URI needs ?pin-source=");
+  }
+  SIGNET_ASSIGN_OR_RETURN(const SecretString pin, read_pin(*uri.pin_source));
   RawLoopSpec raw;
+  raw.pin = pin.reveal();
   raw.fn = module->fn();
   raw.slot = slot.id;
   raw.label.assign(key.label.begin(), key.label.end());
@@ -109,16 +136,25 @@ Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri&
     point.sessions = options.sessions != 0 ? options.sessions : threads;
     SignerOptions signer_options;
     signer_options.max_sessions = point.sessions;
-    SIGNET_ASSIGN_OR_RETURN(auto signer, open_signer(module_path, uri, signer_options));
     for (int r = 0; r < options.repeat; ++r) {
       std::string error;
-      const double raw_rate = raw_sign_rate(raw, threads, options.duration, error);
+      double cores = 0;
+      const double raw_rate =
+          with_cpu([&] { return raw_sign_rate(raw, threads, options.duration, error); }, cores);
       if (raw_rate < 0) return fail(ErrorCode::kUnavailable, "bench raw loop: " + error);
       point.raw.push_back(raw_rate);
+      point.raw_cpu.push_back(cores);
       if (progress) progress(p, r, "raw", raw_rate);
-      SIGNET_ASSIGN_OR_RETURN(const double engine_rate,
-                              engine_sign_rate(*signer, digest_size, threads, options.duration));
+      // A signer per repetition, closed before the next raw sample: the two sides never hold
+      // sessions at once, so a token's session cap (a network HSM's, the shim's) fits both.
+      SIGNET_ASSIGN_OR_RETURN(auto signer, open_signer(module_path, uri, signer_options));
+      SIGNET_ASSIGN_OR_RETURN(
+          const double engine_rate,
+          with_cpu(
+              [&] { return engine_sign_rate(*signer, digest_size, threads, options.duration); },
+              cores));
       point.engine.push_back(engine_rate);
+      point.engine_cpu.push_back(cores);
       if (progress) progress(p, r, "engine", engine_rate);
     }
     report.points.push_back(std::move(point));

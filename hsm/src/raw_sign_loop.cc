@@ -1,5 +1,6 @@
 #include "raw_sign_loop.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <mutex>
@@ -25,6 +26,15 @@ double raw_sign_rate(const RawLoopSpec& spec, std::size_t threads,
       CK_SESSION_HANDLE session = 0;
       CK_RV rv = spec.fn->C_OpenSession(spec.slot, CKF_SERIAL_SESSION, nullptr, nullptr, &session);
       if (rv != CKR_OK) return report("C_OpenSession", rv);
+      std::string pin(spec.pin);
+      rv =
+          spec.fn->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()),  // NOLINT
+                           pin.size());
+      std::fill(pin.begin(), pin.end(), '\0');
+      if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+        spec.fn->C_CloseSession(session);
+        return report("C_Login", rv);
+      }
       // The same token object the engine uses, found by this loop itself.
       CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
       std::vector<CK_BYTE> label = spec.label;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <p11-kit/pkcs11.h>
@@ -19,6 +20,9 @@ struct RawLoopSpec {
   CK_MECHANISM_TYPE mechanism = CKM_ECDSA;
   std::size_t input_size = 32;  // 32 for a SHA-256 digest; 51 for DigestInfo (RSA)
   std::size_t signature_size = 64;
+  // The user PIN: each thread logs in on its session (CKR_USER_ALREADY_LOGGED_IN is fine), so
+  // the loop needs no session of the engine's to stay logged in.
+  std::string_view pin;
 };
 
 // Signatures per second over `duration` with `threads` threads, one session each; -1 when a

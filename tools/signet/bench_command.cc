@@ -64,7 +64,8 @@ Status bench_hsm(const Context& ctx, const BenchHsmOptions& o) {
   std::ostringstream text;
   text << "key " << uri.to_string(false) << " (" << report.algorithm << "), " << o.repeat
        << " alternated repetitions of " << o.seconds << " s\n";
-  text << "THREADS\tSESSIONS\tRAW/s\tENGINE/s\tRATIO\tRAW_SPREAD\tENGINE_SPREAD\n";
+  text << "THREADS\tSESSIONS\tRAW/s\tENGINE/s\tRATIO\tRAW_SPREAD\tENGINE_SPREAD\tRAW_CPU\tENGINE_"
+          "CPU\n";
   for (const auto& p : report.points) {
     const double raw = hsm::median(p.raw);
     const double engine = hsm::median(p.engine);
@@ -76,11 +77,14 @@ Status bench_hsm(const Context& ctx, const BenchHsmOptions& o) {
                       {"raw_spread", hsm::spread(p.raw)},
                       {"engine_spread", hsm::spread(p.engine)},
                       {"raw_samples", p.raw},
-                      {"engine_samples", p.engine}});
-    char line[160];  // NOLINT(modernize-avoid-c-arrays)
-    std::snprintf(line, sizeof line, "%zu\t%zu\t%.0f\t%.0f\t%.3f\t%.1f%%\t%.1f%%\n",  // NOLINT
-                  p.threads, p.sessions, raw, engine, raw > 0 ? engine / raw : 0,
-                  100 * hsm::spread(p.raw), 100 * hsm::spread(p.engine));
+                      {"engine_samples", p.engine},
+                      {"raw_cpu_cores", hsm::median(p.raw_cpu)},
+                      {"engine_cpu_cores", hsm::median(p.engine_cpu)}});
+    char line[160];                   // NOLINT(modernize-avoid-c-arrays)
+    std::snprintf(line, sizeof line,  // NOLINT
+                  "%zu\t%zu\t%.0f\t%.0f\t%.3f\t%.1f%%\t%.1f%%\t%.2f\t%.2f\n", p.threads, p.sessions,
+                  raw, engine, raw > 0 ? engine / raw : 0, 100 * hsm::spread(p.raw),
+                  100 * hsm::spread(p.engine), hsm::median(p.raw_cpu), hsm::median(p.engine_cpu));
     text << line;
   }
   emit(ctx,

@@ -25,6 +25,10 @@ struct BenchPoint {
   std::size_t sessions = 0;
   std::vector<double> raw;     // signatures/s, one per repetition
   std::vector<double> engine;  // signatures/s, one per repetition
+  // Process CPU time (getrusage: user + system, the module's threads included) per wall second
+  // during each sample: 1.0 is one core busy.
+  std::vector<double> raw_cpu;
+  std::vector<double> engine_cpu;
 };
 
 struct BenchReport {
