@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "signet/core/der.h"
+#include "signet/core/oid.h"
 #include "signet/core/ossl.h"
 
 #include "fetched_digest.h"
@@ -23,14 +24,6 @@ constexpr std::array<std::uint8_t, 12> kEcdsaWithSha256 = {0x30, 0x0a, 0x06, 0x0
 constexpr std::array<std::uint8_t, 12> kEcdsaWithSha384 = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
                                                            0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
 constexpr std::array<std::uint8_t, 7> kEd25519 = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70};
-
-// SubjectPublicKeyInfo algorithm OIDs (content octets).
-constexpr std::array<std::uint8_t, 9> kOidRsaEncryption = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                                           0x0d, 0x01, 0x01, 0x01};
-constexpr std::array<std::uint8_t, 7> kOidEcPublicKey = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-constexpr std::array<std::uint8_t, 8> kOidP256 = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
-constexpr std::array<std::uint8_t, 5> kOidP384 = {0x2b, 0x81, 0x04, 0x00, 0x22};
-constexpr std::array<std::uint8_t, 3> kOidEd25519 = {0x2b, 0x65, 0x70};
 
 bool equals(ByteView a, ByteView b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end());
@@ -213,6 +206,45 @@ Status verify_signature(ByteView spki_der, SignatureAlgorithm alg, ByteView inpu
   return {};
 }
 
+Result<Bytes> rsa_public_key_info(ByteView modulus, ByteView exponent) {
+  der::Writer key;
+  const auto rsa = key.open(der::kSequence);
+  key.put_unsigned(modulus);
+  key.put_unsigned(exponent);
+  key.close(rsa);
+  der::Writer w;
+  const auto spki = w.open(der::kSequence);
+  const auto alg = w.open(der::kSequence);
+  w.put(der::kOid, oid::kRsaEncryption);
+  w.put(der::kNull, {});
+  w.close(alg);
+  w.put_bit_string(key.bytes());
+  w.close(spki);
+  Bytes out = std::move(w).take();
+  SIGNET_RETURN_IF_ERROR(inspect_public_key(out));
+  return out;
+}
+
+Result<Bytes> ec_public_key_info(ByteView curve_params, ByteView point) {
+  der::Writer w;
+  const auto spki = w.open(der::kSequence);
+  const auto alg = w.open(der::kSequence);
+  w.put(der::kOid, oid::kEcPublicKey);
+  w.put_raw(curve_params);
+  w.close(alg);
+  w.put_bit_string(point);
+  w.close(spki);
+  Bytes out = std::move(w).take();
+  SIGNET_RETURN_IF_ERROR(inspect_public_key(out));  // refuses curves signet does not sign with
+  return out;
+}
+
+Bytes named_curve_params(KeyType type) {
+  der::Writer w;
+  w.put(der::kOid, type == KeyType::kEcP384 ? ByteView(oid::kP384) : ByteView(oid::kP256));
+  return std::move(w).take();
+}
+
 Result<KeyInfo> inspect_public_key(ByteView spki_der) {
   SIGNET_ASSIGN_OR_RETURN(const der::Tlv spki,
                           der::parse_single(spki_der, der::kSequence, "SubjectPublicKeyInfo"));
@@ -224,20 +256,20 @@ Result<KeyInfo> inspect_public_key(ByteView spki_der) {
   }
   der::Reader alg_fields(alg.content);
   SIGNET_ASSIGN_OR_RETURN(const der::Tlv oid, alg_fields.expect(der::kOid, "key algorithm OID"));
-  if (equals(oid.content, kOidRsaEncryption)) return inspect_rsa_key(key.content);
-  if (equals(oid.content, kOidEd25519)) {
+  if (equals(oid.content, oid::kRsaEncryption)) return inspect_rsa_key(key.content);
+  if (equals(oid.content, oid::kEd25519)) {
     if (key.content.size() != 33) {
       return fail(ErrorCode::kInvalidArgument, "Ed25519 public key must be 32 octets");
     }
     return KeyInfo{KeyType::kEd25519, 256};
   }
-  if (equals(oid.content, kOidEcPublicKey)) {
+  if (equals(oid.content, oid::kEcPublicKey)) {
     SIGNET_ASSIGN_OR_RETURN(const der::Tlv curve, alg_fields.expect(der::kOid, "EC curve"));
     // An uncompressed point: 0x00 unused-bits octet, 0x04, X, Y (RFC 5480 §2.2).
-    if (equals(curve.content, kOidP256) && key.content.size() == 2 + 64) {
+    if (equals(curve.content, oid::kP256) && key.content.size() == 2 + 64) {
       return KeyInfo{KeyType::kEcP256, 256};
     }
-    if (equals(curve.content, kOidP384) && key.content.size() == 2 + 96) {
+    if (equals(curve.content, oid::kP384) && key.content.size() == 2 + 96) {
       return KeyInfo{KeyType::kEcP384, 384};
     }
     return fail(ErrorCode::kInvalidArgument,

@@ -360,11 +360,6 @@ Result<bool> get_bool(const Session& session, CK_OBJECT_HANDLE object, CK_ATTRIB
 
 namespace {
 
-// rsaEncryption and id-ecPublicKey AlgorithmIdentifier parts (RFC 3279 §2.3.1, RFC 5480 §2.1.1).
-constexpr std::array<std::uint8_t, 9> kOidRsa = {0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                                 0x0d, 0x01, 0x01, 0x01};
-constexpr std::array<std::uint8_t, 7> kOidEcPublicKey = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
-
 // CKA_EC_POINT is the DER OCTET STRING of the point (PKCS#11 v2.40 §2.3.3); a few modules return
 // the raw point. Accept both, return the raw point.
 Result<Bytes> unwrap_ec_point(const Bytes& attr) {
@@ -387,38 +382,19 @@ Result<Bytes> public_key_info(const Session& session, CK_OBJECT_HANDLE object) {
     return fail(ErrorCode::kInternal, "CKA_KEY_TYPE has an unexpected size");
   }
   std::memcpy(&key_type, key_type_attr.data(), sizeof key_type);
-  der::Writer w;
-  const auto spki = w.open(der::kSequence);
   if (key_type == CKK_RSA) {
     SIGNET_ASSIGN_OR_RETURN(const Bytes n, get_attribute(session, object, CKA_MODULUS));
     SIGNET_ASSIGN_OR_RETURN(const Bytes e, get_attribute(session, object, CKA_PUBLIC_EXPONENT));
-    const auto alg = w.open(der::kSequence);
-    w.put(der::kOid, kOidRsa);
-    w.put(der::kNull, {});
-    w.close(alg);
-    der::Writer key;
-    const auto seq = key.open(der::kSequence);
-    key.put_unsigned(n);
-    key.put_unsigned(e);
-    key.close(seq);
-    w.put_bit_string(key.bytes());
-  } else if (key_type == CKK_EC) {
+    return rsa_public_key_info(n, e);
+  }
+  if (key_type == CKK_EC) {
     SIGNET_ASSIGN_OR_RETURN(const Bytes params, get_attribute(session, object, CKA_EC_PARAMS));
     SIGNET_ASSIGN_OR_RETURN(const Bytes point_attr, get_attribute(session, object, CKA_EC_POINT));
     SIGNET_ASSIGN_OR_RETURN(const Bytes point, unwrap_ec_point(point_attr));
-    const auto alg = w.open(der::kSequence);
-    w.put(der::kOid, kOidEcPublicKey);
-    w.put_raw(params);  // namedCurve OID TLV, as the token stores it
-    w.close(alg);
-    w.put_bit_string(point);
-  } else {
-    return fail(ErrorCode::kInvalidArgument,
-                "key type " + std::to_string(key_type) + " is not supported (RSA or EC)");
+    return ec_public_key_info(params, point);  // params: the namedCurve OID TLV as stored
   }
-  w.close(spki);
-  Bytes out = std::move(w).take();
-  SIGNET_RETURN_IF_ERROR(inspect_public_key(out));  // refuses curves signet does not sign with
-  return out;
+  return fail(ErrorCode::kInvalidArgument,
+              "key type " + std::to_string(key_type) + " is not supported (RSA or EC)");
 }
 
 }  // namespace signet::hsm::p11

@@ -15,11 +15,6 @@
 namespace signet::hsm {
 namespace {
 
-// namedCurve OIDs as CKA_EC_PARAMS wants them (DER OID TLV; PKCS#11 v2.40 §2.3.3).
-constexpr std::array<CK_BYTE, 10> kP256Params = {0x06, 0x08, 0x2a, 0x86, 0x48,
-                                                 0xce, 0x3d, 0x03, 0x01, 0x07};
-constexpr std::array<CK_BYTE, 7> kP384Params = {0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22};
-
 CK_BBOOL kTrue = CK_TRUE;    // NOLINT: PKCS#11 templates take non-const pointers
 CK_BBOOL kFalse = CK_FALSE;  // NOLINT
 
@@ -206,14 +201,14 @@ Result<KeyDescription> generate_key(const std::string& module_path, const Pkcs11
                                  attr_bytes(CKA_LABEL, label.data(), label.size()),
                                  attr_bytes(CKA_ID, id.data(), id.size())};
   CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
+  const Bytes curve_params = named_curve_params(spec.type);
   if (spec.type == KeyType::kRsa) {
     mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
     pub.push_back(attr(CKA_MODULUS_BITS, bits));
     pub.push_back(attr_bytes(CKA_PUBLIC_EXPONENT, exponent.data(), exponent.size()));
   } else {
-    const auto& params =
-        spec.type == KeyType::kEcP256 ? ByteView(kP256Params) : ByteView(kP384Params);
-    pub.push_back(attr_bytes(CKA_EC_PARAMS, params.data(), params.size()));
+    // CKA_EC_PARAMS: the namedCurve OID TLV (PKCS#11 v2.40 §2.3.3).
+    pub.push_back(attr_bytes(CKA_EC_PARAMS, curve_params.data(), curve_params.size()));
   }
   CK_OBJECT_HANDLE pub_handle = CK_INVALID_HANDLE;
   CK_OBJECT_HANDLE priv_handle = CK_INVALID_HANDLE;

@@ -55,6 +55,14 @@ struct KeySpec {
 [[nodiscard]] Status verify_signature(ByteView spki_der, SignatureAlgorithm alg, ByteView input,
                                       ByteView signature);
 
+// SubjectPublicKeyInfo DER from a key's parts, as tokens hand them out: RSA modulus and
+// exponent (big-endian); an EC curve's parameters (the namedCurve OID TLV) and uncompressed point
+// (RFC 5480 §2). Refused unless signet can sign with such a key.
+[[nodiscard]] Result<Bytes> rsa_public_key_info(ByteView modulus, ByteView exponent);
+[[nodiscard]] Result<Bytes> ec_public_key_info(ByteView curve_params, ByteView point);
+// The namedCurve OID TLV for P-256 or P-384 (what CKA_EC_PARAMS holds).
+[[nodiscard]] Bytes named_curve_params(KeyType type);
+
 // Reads the key type and size from SubjectPublicKeyInfo DER (RFC 5280 §4.1.2.7).
 [[nodiscard]] Result<KeyInfo> inspect_public_key(ByteView spki_der);
 
