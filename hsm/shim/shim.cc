@@ -1,20 +1,22 @@
 // signet's PKCS#11 shim: a module that forwards to a real one and injects what a network or
 // failing HSM does — latency per C_Sign, a session cap, faults and hangs. Tests and benchmarks
-// load it in place of the real module. Configured by the environment (read at C_GetFunctionList):
-//
-//   SIGNET_SHIM_MODULE=/usr/lib/softhsm/libsofthsm2.so   the real module (required)
-//   SIGNET_SHIM_SIGN_LATENCY_US=5000                      added to every C_Sign
-//   SIGNET_SHIM_MAX_SESSIONS=64                           C_OpenSession beyond it:
-//   CKR_SESSION_COUNT SIGNET_SHIM_FAULT_RV=CKR_DEVICE_ERROR                 the CK_RV a faulty
-//   C_Sign returns (name or 0x..) SIGNET_SHIM_FAULT_EVERY=100                           every Nth
-//   C_Sign fails, or SIGNET_SHIM_FAULT_PROBABILITY=0.01                    each C_Sign fails with
-//   this probability SIGNET_SHIM_FAULT_HANG_MS=2000                        a faulty C_Sign first
-//   hangs this long SIGNET_SHIM_FAULT_SEED=1                              seed for the probability
-//   (default 1)
+// load it in place of the real module. Configured by the environment, read once at the first
+// C_GetFunctionList:
+// clang-format off
+//   SIGNET_SHIM_MODULE=PATH                 the real module (required)
+//   SIGNET_SHIM_SIGN_LATENCY_US=N           added to every C_Sign
+//   SIGNET_SHIM_MAX_SESSIONS=N              C_OpenSession beyond N returns CKR_SESSION_COUNT;
+//                                           C_GetTokenInfo reports N as ulMaxSessionCount
+//   SIGNET_SHIM_FAULT_RV=NAME|0xNN          what a faulty C_Sign returns (default CKR_DEVICE_ERROR)
+//   SIGNET_SHIM_FAULT_EVERY=N               every Nth C_Sign fails, or
+//   SIGNET_SHIM_FAULT_PROBABILITY=P         each C_Sign fails with probability P
+//   SIGNET_SHIM_FAULT_HANG_MS=N             a faulty C_Sign first hangs N ms
+//   SIGNET_SHIM_FAULT_SEED=N                seed for the probability (default 1)
+// clang-format on
 //
 // A fault of CKR_USER_NOT_LOGGED_IN also logs the application out of the real token, and
 // CKR_SESSION_HANDLE_INVALID/CKR_SESSION_CLOSED close the real session, so the engine meets the
-// state a real failure leaves behind, not just a return code.
+// state a real failure leaves behind, not just a return code. The fault counter is process-wide.
 #include <dlfcn.h>
 
 #include <atomic>

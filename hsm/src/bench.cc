@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <latch>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "signet/hsm/token.h"
 
 #include "p11.h"
+#include "pkcs11_signer.h"
 #include "raw_sign_loop.h"
 
 namespace signet::hsm {
@@ -24,12 +26,18 @@ Result<double> engine_sign_rate(Signer& signer, std::size_t digest_size, std::si
   std::atomic<bool> failed{false};
   std::optional<Error> first_error;
   std::mutex error_mutex;
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + duration;
+  // As in the raw loop, timing starts when every thread is ready: here after one warm-up
+  // signature each, which opens the thread's pool session.
+  std::latch ready(static_cast<std::ptrdiff_t>(threads));
+  std::atomic<bool> go{false};
+  std::chrono::steady_clock::time_point deadline;
   std::vector<std::thread> workers;
   for (std::size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       Bytes digest(digest_size, 0xa5);
+      static_cast<void>(signer.sign(digest));
+      ready.count_down();
+      while (!go.load()) std::this_thread::yield();
       std::uint64_t count = 0;
       while (!failed && std::chrono::steady_clock::now() < deadline) {
         const std::uint64_t tag = (static_cast<std::uint64_t>(t) << 48U) ^ count;
@@ -46,6 +54,10 @@ Result<double> engine_sign_rate(Signer& signer, std::size_t digest_size, std::si
       total += count;
     });
   }
+  ready.wait();
+  const auto start = std::chrono::steady_clock::now();
+  deadline = start + duration;
+  go = true;
   for (auto& w : workers) w.join();
   if (first_error) return fail(first_error->context("engine loop"));
   const double seconds =
@@ -137,25 +149,44 @@ Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri&
     SignerOptions signer_options;
     signer_options.max_sessions = point.sessions;
     for (int r = 0; r < options.repeat; ++r) {
-      std::string error;
       double cores = 0;
-      const double raw_rate =
-          with_cpu([&] { return raw_sign_rate(raw, threads, options.duration, error); }, cores);
-      if (raw_rate < 0) return fail(ErrorCode::kUnavailable, "bench raw loop: " + error);
-      point.raw.push_back(raw_rate);
-      point.raw_cpu.push_back(cores);
-      if (progress) progress(p, r, "raw", raw_rate);
-      // A signer per repetition, closed before the next raw sample: the two sides never hold
-      // sessions at once, so a token's session cap (a network HSM's, the shim's) fits both.
-      SIGNET_ASSIGN_OR_RETURN(auto signer, open_signer(module_path, uri, signer_options));
-      SIGNET_ASSIGN_OR_RETURN(
-          const double engine_rate,
-          with_cpu(
-              [&] { return engine_sign_rate(*signer, digest_size, threads, options.duration); },
-              cores));
-      point.engine.push_back(engine_rate);
-      point.engine_cpu.push_back(cores);
-      if (progress) progress(p, r, "engine", engine_rate);
+      auto run_raw = [&]() -> Status {
+        std::string error;
+        const double rate =
+            with_cpu([&] { return raw_sign_rate(raw, threads, options.duration, error); }, cores);
+        if (rate < 0) return fail(ErrorCode::kUnavailable, "bench raw loop: " + error);
+        point.raw.push_back(rate);
+        point.raw_cpu.push_back(cores);
+        if (progress) progress(p, r, "raw", rate);
+        return {};
+      };
+      auto run_engine = [&]() -> Status {
+        // A signer per repetition, closed before the next raw sample: the two sides never hold
+        // sessions at once, so a token's session cap (a network HSM's, the shim's) fits both.
+        SIGNET_ASSIGN_OR_RETURN(auto signer, open_signer(module_path, uri, signer_options));
+        // Report the sessions the engine really got: a token's session cap (ulMaxSessionCount,
+        // one kept for the pool's anchor) may have lowered the request.
+        if (const auto* pkcs11 = dynamic_cast<const Pkcs11Signer*>(signer.get())) {
+          point.sessions = pkcs11->sessions();
+        }
+        SIGNET_ASSIGN_OR_RETURN(
+            const double rate,
+            with_cpu(
+                [&] { return engine_sign_rate(*signer, digest_size, threads, options.duration); },
+                cores));
+        point.engine.push_back(rate);
+        point.engine_cpu.push_back(cores);
+        if (progress) progress(p, r, "engine", rate);
+        return {};
+      };
+      // ABBA: odd repetitions run the engine first, so drift does not favour one side.
+      if (r % 2 == 0) {
+        SIGNET_RETURN_IF_ERROR(run_raw());
+        SIGNET_RETURN_IF_ERROR(run_engine());
+      } else {
+        SIGNET_RETURN_IF_ERROR(run_engine());
+        SIGNET_RETURN_IF_ERROR(run_raw());
+      }
     }
     report.points.push_back(std::move(point));
   }

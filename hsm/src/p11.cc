@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -117,7 +118,6 @@ ErrorCode classify(CK_RV rv) noexcept {
     // answers C_SignInit this way while another thread restores a lost login. Retries are
     // bounded by SignerOptions::max_attempts, so a permanent one still surfaces.
     case CKR_GENERAL_ERROR:
-    case CKR_FUNCTION_FAILED:
       return ErrorCode::kUnavailable;
     case CKR_SESSION_COUNT:
     case CKR_DEVICE_MEMORY:
@@ -163,6 +163,11 @@ std::mutex& registry_mutex() {
   static std::mutex m;
   return m;
 }
+// Signalled when a module's last owner has finalised it and left the registry.
+std::condition_variable& registry_changed() {
+  static std::condition_variable cv;
+  return cv;
+}
 std::map<std::string, std::weak_ptr<Module>>& registry() {
   static std::map<std::string, std::weak_ptr<Module>> r;
   return r;
@@ -174,8 +179,17 @@ Result<std::shared_ptr<Module>> Module::load(const std::string& path) {
   // Two spellings of one file must share one C_Initialize.
   std::error_code ec;
   const std::string key = std::filesystem::weakly_canonical(path, ec).string();
-  const std::lock_guard lock(registry_mutex());
-  if (auto existing = registry()[key].lock()) return existing;
+  if (ec || key.empty()) {
+    return fail(ErrorCode::kNotFound, "cannot load PKCS#11 module " + path + ": " + ec.message());
+  }
+  std::unique_lock lock(registry_mutex());
+  while (true) {
+    const auto it = registry().find(key);
+    if (it == registry().end()) break;
+    if (auto existing = it->second.lock()) return existing;
+    // The last owner is finalising it right now: wait until C_Finalize is done, then load anew.
+    registry_changed().wait(lock);
+  }
 
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
@@ -203,10 +217,13 @@ Result<std::shared_ptr<Module>> Module::load(const std::string& path) {
     return fail(check(rv, "C_Initialize").error().context(path));
   }
   auto release = [key](Module* m) {
-    const std::lock_guard relock(registry_mutex());
-    auto& entry = registry()[key];
-    if (entry.expired()) registry().erase(key);
-    delete m;  // NOLINT(cppcoreguidelines-owning-memory): the shared_ptr's deleter
+    delete m;  // NOLINT(cppcoreguidelines-owning-memory): C_Finalize and dlclose, then ...
+    {
+      const std::lock_guard relock(registry_mutex());
+      const auto it = registry().find(key);
+      if (it != registry().end() && it->second.expired()) registry().erase(it);
+    }
+    registry_changed().notify_all();  // ... a waiting load() may initialise it again
   };
   std::shared_ptr<Module> module(new Module(handle, fn, path), release);
   registry()[key] = module;

@@ -1,5 +1,6 @@
 #include "pkcs11_signer.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <thread>
@@ -77,7 +78,11 @@ Result<Bytes> Pkcs11Signer::sign_once(ByteView data, CK_RV& rv) {
   if (!status) {
     // Never reuse a session a signature failed on: after some failures (CKR_BUFFER_TOO_SMALL)
     // the operation is still active on it (PKCS#11 v2.40 §5.2).
-    lease.mark_broken();
+    if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED) {
+      lease.mark_dead();
+    } else {
+      lease.mark_broken();
+    }
     return fail(status.error());
   }
   sig.resize(sig_len);
@@ -85,17 +90,19 @@ Result<Bytes> Pkcs11Signer::sign_once(ByteView data, CK_RV& rv) {
 }
 
 Status Pkcs11Signer::recover(CK_RV rv) {
-  if (rv != CKR_USER_NOT_LOGGED_IN && rv != CKR_KEY_HANDLE_INVALID &&
-      rv != CKR_OBJECT_HANDLE_INVALID && rv != CKR_GENERAL_ERROR) {
+  const bool token_reset = rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT;
+  const bool login_lost = rv == CKR_USER_NOT_LOGGED_IN || rv == CKR_KEY_HANDLE_INVALID ||
+                          rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_GENERAL_ERROR;
+  if (token_reset) pool_->drain_idle();  // every idle session went with the token
+  if (!token_reset && !login_lost) return {};
+  // Private objects vanish from view when the login is lost (PKCS#11 v2.40 §4.1.1), and a reset
+  // drops the login too: log in again and look the key up again, on the anchor, under the
+  // pool's repair lock (so the newest handle wins).
+  return pool_->repair([this](const p11::Session& anchor) -> Status {
+    SIGNET_ASSIGN_OR_RETURN(const CK_OBJECT_HANDLE key, find_key_(anchor));
+    key_.store(key);
     return {};
-  }
-  // Private objects vanish from view when the login is lost (PKCS#11 v2.40 §4.1.1), so both
-  // symptoms get both repairs; logging in again when still logged in is harmless.
-  SIGNET_RETURN_IF_ERROR(pool_->restore_login());
-  SIGNET_ASSIGN_OR_RETURN(const p11::Session lookup, pool_->open_session());
-  SIGNET_ASSIGN_OR_RETURN(const CK_OBJECT_HANDLE key, find_key_(lookup));
-  key_.store(key);
-  return {};
+  });
 }
 
 Result<Bytes> Pkcs11Signer::sign(ByteView input) {
@@ -120,7 +127,7 @@ Result<Bytes> Pkcs11Signer::sign(ByteView input) {
     }
     // Call-level failures (a dead session, a device error, out of sessions) get a fresh session
     // after a pause; a lost login or a stale key handle is repaired first.
-    std::this_thread::sleep_for(options_.backoff * (1 << (attempt - 1)));
+    std::this_thread::sleep_for(options_.backoff * (1 << std::min(attempt - 1, 10)));
     // A repair that fails (the token is still resetting, or other threads are logging in at
     // the same moment) uses up this attempt, not the signature: the next attempt repairs again,
     // and when attempts run out the signature's own error is returned.

@@ -33,7 +33,8 @@ class Pkcs11Signer final : public Signer {
  private:
   // One C_SignInit + C_Sign on a leased session; the raw token output.
   Result<Bytes> sign_once(ByteView data, CK_RV& rv);
-  // After a lost login or an invalid handle: log in again and look the key up again.
+  // After a token reset, a lost login or an invalid handle: fresh sessions, a new login, the key
+  // looked up again — whatever the failure calls for.
   Status recover(CK_RV rv);
 
   std::unique_ptr<SessionPool> pool_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <latch>
 #include <mutex>
 #include <thread>
 
@@ -15,17 +16,23 @@ double raw_sign_rate(const RawLoopSpec& spec, std::size_t threads,
   std::mutex error_mutex;
   auto report = [&](const char* what, CK_RV rv) {
     const std::lock_guard lock(error_mutex);
-    if (error.empty()) error = std::string(what) + " returned 0x" + std::to_string(rv);
+    if (error.empty()) error = std::string(what) + " returned CK_RV " + std::to_string(rv);
     failed = true;
   };
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + duration;
+  // Timing starts when every thread has its session, login and key handle (setup is not the
+  // token's signing rate), as in the engine loop.
+  std::latch ready(static_cast<std::ptrdiff_t>(threads));
+  std::atomic<bool> go{false};
+  std::chrono::steady_clock::time_point deadline;
   std::vector<std::thread> workers;
   for (std::size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       CK_SESSION_HANDLE session = 0;
       CK_RV rv = spec.fn->C_OpenSession(spec.slot, CKF_SERIAL_SESSION, nullptr, nullptr, &session);
-      if (rv != CKR_OK) return report("C_OpenSession", rv);
+      if (rv != CKR_OK) {
+        report("C_OpenSession", rv);
+        return ready.count_down();
+      }
       std::string pin(spec.pin);
       rv =
           spec.fn->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()),  // NOLINT
@@ -33,7 +40,8 @@ double raw_sign_rate(const RawLoopSpec& spec, std::size_t threads,
       std::fill(pin.begin(), pin.end(), '\0');
       if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
         spec.fn->C_CloseSession(session);
-        return report("C_Login", rv);
+        report("C_Login", rv);
+        return ready.count_down();
       }
       // The same token object the engine uses, found by this loop itself.
       CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
@@ -49,8 +57,11 @@ double raw_sign_rate(const RawLoopSpec& spec, std::size_t threads,
       spec.fn->C_FindObjectsFinal(session);
       if (found != 1) {
         spec.fn->C_CloseSession(session);
-        return report("C_FindObjects (key not found)", CKR_OK);
+        report("C_FindObjects (key not found)", CKR_OK);
+        return ready.count_down();
       }
+      ready.count_down();
+      while (!go.load()) std::this_thread::yield();
       std::vector<CK_BYTE> input(spec.input_size, 0x5a);
       std::vector<CK_BYTE> signature(spec.signature_size);
       CK_MECHANISM mech{spec.mechanism, nullptr, 0};
@@ -73,6 +84,10 @@ double raw_sign_rate(const RawLoopSpec& spec, std::size_t threads,
       spec.fn->C_CloseSession(session);
     });
   }
+  ready.wait();
+  const auto start = std::chrono::steady_clock::now();
+  deadline = start + duration;
+  go = true;
   for (auto& w : workers) w.join();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

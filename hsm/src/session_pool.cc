@@ -16,7 +16,12 @@ Result<std::unique_ptr<SessionPool>> SessionPool::open(std::shared_ptr<p11::Modu
   // ulMaxSessionCount: 0 (CK_EFFECTIVELY_INFINITE) or unavailable means no limit; otherwise one
   // session is the anchor's (PKCS#11 v2.40 §3.2 CK_TOKEN_INFO).
   if (info.ulMaxSessionCount != CK_EFFECTIVELY_INFINITE &&
-      info.ulMaxSessionCount != CK_UNAVAILABLE_INFORMATION && info.ulMaxSessionCount > 1) {
+      info.ulMaxSessionCount != CK_UNAVAILABLE_INFORMATION) {
+    if (info.ulMaxSessionCount < 2) {
+      return fail(ErrorCode::kFailedPrecondition,
+                  "token '" + label + "' allows only " + std::to_string(info.ulMaxSessionCount) +
+                      " session; signet needs one to hold the login and one to sign");
+    }
     capacity = std::min<std::size_t>(capacity, info.ulMaxSessionCount - 1);
   }
   SIGNET_ASSIGN_OR_RETURN(p11::Session anchor, p11::open_session(module, slot, false));
@@ -47,7 +52,7 @@ SessionPool::~SessionPool() {
 }
 
 SessionPool::Lease::~Lease() {
-  if (pool_ != nullptr) pool_->release(handle_, broken_);
+  if (pool_ != nullptr) pool_->release(handle_, broken_, dead_);
 }
 
 Result<SessionPool::Lease> SessionPool::acquire() {
@@ -84,9 +89,9 @@ Result<SessionPool::Lease> SessionPool::acquire() {
   return Lease(this, s);
 }
 
-void SessionPool::release(CK_SESSION_HANDLE handle, bool broken) noexcept {
-  if (broken) {
-    static_cast<void>(fn()->C_CloseSession(handle));
+void SessionPool::release(CK_SESSION_HANDLE handle, bool broken, bool dead) noexcept {
+  if (broken || dead) {
+    if (!dead) static_cast<void>(fn()->C_CloseSession(handle));
     const std::lock_guard lock(mutex_);
     --open_;
   } else {
@@ -96,7 +101,18 @@ void SessionPool::release(CK_SESSION_HANDLE handle, bool broken) noexcept {
   available_.notify_one();
 }
 
-Status SessionPool::restore_login() {
+void SessionPool::drain_idle() noexcept {
+  std::vector<CK_SESSION_HANDLE> drained;
+  {
+    const std::lock_guard lock(mutex_);
+    drained.swap(idle_);
+    open_ -= drained.size();
+  }
+  for (const CK_SESSION_HANDLE s : drained) static_cast<void>(fn()->C_CloseSession(s));
+  available_.notify_all();
+}
+
+Status SessionPool::repair(const std::function<Status(const p11::Session&)>& then) {
   const std::lock_guard lock(login_mutex_);
   Status ok = anchor_.login(CKU_USER, pin_);
   if (!ok && ok.error().code() == ErrorCode::kUnavailable) {
@@ -106,7 +122,7 @@ Status SessionPool::restore_login() {
     if (ok) anchor_ = std::move(fresh);
   }
   if (!ok) return fail(ok.error().context("token '" + label_ + "': restoring the login"));
-  return {};
+  return then ? then(anchor_) : Status{};
 }
 
 }  // namespace signet::hsm

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,7 +46,8 @@ class SessionPool {
     Lease(Lease&& other) noexcept
         : pool_(std::exchange(other.pool_, nullptr)),
           handle_(other.handle_),
-          broken_(other.broken_) {}
+          broken_(other.broken_),
+          dead_(other.dead_) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();
 
@@ -53,23 +55,26 @@ class SessionPool {
     // The session failed in a way that may leave it unusable (an operation still active, a
     // closed or invalid handle): close it instead of reusing it.
     void mark_broken() noexcept { broken_ = true; }
+    // The token already says the handle is gone (CKR_SESSION_HANDLE_INVALID/CLOSED): forget it
+    // without C_CloseSession, which on a module that reuses handles could close someone else's.
+    void mark_dead() noexcept { dead_ = true; }
 
    private:
     SessionPool* pool_;
     CK_SESSION_HANDLE handle_;
     bool broken_ = false;
+    bool dead_ = false;
   };
 
   // Waits up to the configured time for a session; then a retryable kDeadlineExceeded.
   [[nodiscard]] Result<Lease> acquire();
-  // Logs in again after CKR_USER_NOT_LOGGED_IN (a token restarted or a login dropped):
-  // reopens the anchor if it died too.
-  [[nodiscard]] Status restore_login();
-
-  // A session outside the pool's count, for lookups (C_FindObjects) after a fault.
-  [[nodiscard]] Result<p11::Session> open_session() const {
-    return p11::open_session(module_, slot_, false);
-  }
+  // After a lost login or a token reset: logs in again (reopening the anchor if it died), then
+  // runs `then` on the anchor — e.g. to look a key up again — all under one lock, so repairs by
+  // several threads do not interleave and need no session beyond the pool's budget.
+  [[nodiscard]] Status repair(const std::function<Status(const p11::Session&)>& then);
+  // After a token-level failure (CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT) every idle session
+  // is presumed dead: close them all so retries get fresh ones.
+  void drain_idle() noexcept;
 
   [[nodiscard]] CK_FUNCTION_LIST* fn() const noexcept { return module_->fn(); }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
@@ -78,7 +83,7 @@ class SessionPool {
  private:
   SessionPool(std::shared_ptr<p11::Module> module, CK_SLOT_ID slot, std::string label,
               SecretString pin, PoolOptions options, std::size_t capacity, p11::Session anchor);
-  void release(CK_SESSION_HANDLE handle, bool broken) noexcept;
+  void release(CK_SESSION_HANDLE handle, bool broken, bool dead) noexcept;
 
   std::shared_ptr<p11::Module> module_;
   CK_SLOT_ID slot_;
