@@ -58,7 +58,7 @@ CK_RV parse_rv(const char* text) {
   const struct {
     const char* name;
     CK_RV rv;
-  } kNames[] = {
+  } known[] = {
       {"CKR_SESSION_HANDLE_INVALID", CKR_SESSION_HANDLE_INVALID},
       {"CKR_SESSION_CLOSED", CKR_SESSION_CLOSED},
       {"CKR_DEVICE_ERROR", CKR_DEVICE_ERROR},
@@ -69,7 +69,7 @@ CK_RV parse_rv(const char* text) {
       {"CKR_FUNCTION_FAILED", CKR_FUNCTION_FAILED},
       {"CKR_GENERAL_ERROR", CKR_GENERAL_ERROR},
   };
-  for (const auto& n : kNames) {
+  for (const auto& n : known) {
     if (std::strcmp(n.name, text) == 0) return n.rv;
   }
   return static_cast<CK_RV>(std::strtoull(text, nullptr, 0));
