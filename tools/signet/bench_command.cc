@@ -39,12 +39,14 @@ Result<std::vector<std::size_t>> parse_threads(const std::string& text) {
 }
 
 Status bench_hsm(const Context& ctx, const BenchHsmOptions& o) {
-  SIGNET_ASSIGN_OR_RETURN(const hsm::Pkcs11Uri uri, hsm::Pkcs11Uri::parse(o.key));
-  SIGNET_ASSIGN_OR_RETURN(const std::string module, resolve_module(ctx, uri));
   hsm::BenchOptions options;
   SIGNET_ASSIGN_OR_RETURN(options.threads, parse_threads(o.threads));
   if (o.seconds <= 0 || o.seconds > 3600) {
     return fail(ErrorCode::kInvalidArgument, "--seconds must be in (0, 3600]");
+  }
+  if (o.sessions > 4096) {
+    return fail(ErrorCode::kInvalidArgument,
+                "--sessions must be at most 4096 (0: the thread count)");
   }
   if (o.repeat < 1 || o.repeat > 100) {
     return fail(ErrorCode::kInvalidArgument, "--repeat must be 1 to 100");
@@ -52,6 +54,8 @@ Status bench_hsm(const Context& ctx, const BenchHsmOptions& o) {
   options.duration = std::chrono::milliseconds(static_cast<long>(o.seconds * 1000));  // NOLINT
   options.sessions = o.sessions;
   options.repeat = o.repeat;
+  SIGNET_ASSIGN_OR_RETURN(const hsm::Pkcs11Uri uri, hsm::Pkcs11Uri::parse(o.key));
+  SIGNET_ASSIGN_OR_RETURN(const std::string module, resolve_module(ctx, uri));
   // Progress on stderr, so stdout stays the result (JSON or table).
   auto progress = [&](std::size_t point, int rep, const char* side, double rate) {
     std::fprintf(stderr, "  threads=%zu rep %d/%d %-6s %10.0f /s\n",
