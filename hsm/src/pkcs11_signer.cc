@@ -96,7 +96,7 @@ Status Pkcs11Signer::recover(CK_RV rv) {
   if (token_reset) pool_->drain_idle();  // every idle session went with the token
   if (!token_reset && !login_lost) return {};
   // Private objects vanish from view when the login is lost (PKCS#11 v2.40 §4.1.1), and a reset
-  // drops the login too: log in again and look the key up again, on the anchor, under the
+  // drops the login too: log in again and look the key up again, under the
   // pool's repair lock (so the newest handle wins).
   return pool_->repair([this](const p11::Session& anchor) -> Status {
     SIGNET_ASSIGN_OR_RETURN(const CK_OBJECT_HANDLE key, find_key_(anchor));

@@ -122,7 +122,12 @@ Status SessionPool::repair(const std::function<Status(const p11::Session&)>& the
     if (ok) anchor_ = std::move(fresh);
   }
   if (!ok) return fail(ok.error().context("token '" + label_ + "': restoring the login"));
-  return then ? then(anchor_) : Status{};
+  if (!then) return {};
+  // The follow-up runs on a fresh session, not the anchor: SoftHSM drops private-object handles
+  // at logout and, under load, lookups on the long-lived anchor kept failing after a re-login
+  // (seen under ASan with 1 % injected logouts). One extra session, briefly, under this lock.
+  SIGNET_ASSIGN_OR_RETURN(const p11::Session lookup, p11::open_session(module_, slot_, false));
+  return then(lookup);
 }
 
 }  // namespace signet::hsm

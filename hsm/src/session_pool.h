@@ -69,8 +69,8 @@ class SessionPool {
   // Waits up to the configured time for a session; then a retryable kDeadlineExceeded.
   [[nodiscard]] Result<Lease> acquire();
   // After a lost login or a token reset: logs in again (reopening the anchor if it died), then
-  // runs `then` on the anchor — e.g. to look a key up again — all under one lock, so repairs by
-  // several threads do not interleave and need no session beyond the pool's budget.
+  // runs `then` on a fresh session — e.g. to look a key up again — all under one lock, so
+  // repairs by several threads do not interleave.
   [[nodiscard]] Status repair(const std::function<Status(const p11::Session&)>& then);
   // After a token-level failure (CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT) every idle session
   // is presumed dead: close them all so retries get fresh ones.
