@@ -4,6 +4,7 @@
 #include <string>
 
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "signet/core/der.h"
@@ -23,6 +24,15 @@ constexpr std::array<std::uint8_t, 12> kEcdsaWithSha256 = {0x30, 0x0a, 0x06, 0x0
                                                            0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
 constexpr std::array<std::uint8_t, 12> kEcdsaWithSha384 = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
                                                            0x48, 0xce, 0x3d, 0x04, 0x03, 0x03};
+// RSASSA-PSS with explicit parameters: hashAlgorithm SHA-256, maskGenAlgorithm MGF1 with SHA-256,
+// saltLength 32, trailerField default (RFC 4055 §3.1; the digest's length as the salt, as
+// RFC 8017 §9.1 recommends and Go and OpenSSL write).
+constexpr std::array<std::uint8_t, 67> kRsaPssSha256 = {
+    0x30, 0x41, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a, 0x30,
+    0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
+    0x02, 0x01, 0x05, 0x00, 0xa1, 0x1c, 0x30, 0x1a, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+    0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65,
+    0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0xa2, 0x03, 0x02, 0x01, 0x20};
 constexpr std::array<std::uint8_t, 7> kEd25519 = {0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70};
 
 bool equals(ByteView a, ByteView b) {
@@ -81,6 +91,8 @@ std::string_view to_string(SignatureAlgorithm alg) noexcept {
   switch (alg) {
     case SignatureAlgorithm::kRsaPkcs1Sha256:
       return "sha256WithRSAEncryption";
+    case SignatureAlgorithm::kRsaPssSha256:
+      return "RSASSA-PSS-SHA256";
     case SignatureAlgorithm::kEcdsaSha256:
       return "ecdsa-with-SHA256";
     case SignatureAlgorithm::kEcdsaSha384:
@@ -125,6 +137,7 @@ SignatureAlgorithm default_signature_algorithm(KeyType type) noexcept {
 DigestAlgorithm digest_of(SignatureAlgorithm alg) noexcept {
   switch (alg) {
     case SignatureAlgorithm::kRsaPkcs1Sha256:
+    case SignatureAlgorithm::kRsaPssSha256:
     case SignatureAlgorithm::kEcdsaSha256:
       return DigestAlgorithm::kSha256;
     case SignatureAlgorithm::kEcdsaSha384:
@@ -138,6 +151,7 @@ DigestAlgorithm digest_of(SignatureAlgorithm alg) noexcept {
 KeyType key_type_of(SignatureAlgorithm alg) noexcept {
   switch (alg) {
     case SignatureAlgorithm::kRsaPkcs1Sha256:
+    case SignatureAlgorithm::kRsaPssSha256:
       return KeyType::kRsa;
     case SignatureAlgorithm::kEcdsaSha256:
       return KeyType::kEcP256;
@@ -149,10 +163,31 @@ KeyType key_type_of(SignatureAlgorithm alg) noexcept {
   return KeyType::kEcP256;
 }
 
+Result<SignatureAlgorithm> parse_signature_algorithm(std::string_view text) {
+  if (text == "rsa-pkcs1-sha256") return SignatureAlgorithm::kRsaPkcs1Sha256;
+  if (text == "rsa-pss-sha256") return SignatureAlgorithm::kRsaPssSha256;
+  if (text == "ecdsa-sha256") return SignatureAlgorithm::kEcdsaSha256;
+  if (text == "ecdsa-sha384") return SignatureAlgorithm::kEcdsaSha384;
+  if (text == "ed25519") return SignatureAlgorithm::kEd25519;
+  return fail(ErrorCode::kInvalidArgument,
+              "unknown signature algorithm '" + std::string(text) +
+                  "' (expected rsa-pkcs1-sha256, rsa-pss-sha256, ecdsa-sha256, ecdsa-sha384 or "
+                  "ed25519)");
+}
+
+Status check_algorithm_for_key(SignatureAlgorithm alg, KeyType key) {
+  if (key_type_of(alg) == key) return {};
+  return fail(ErrorCode::kInvalidArgument, "signature algorithm " + std::string(to_string(alg)) +
+                                               " cannot be used with key type " +
+                                               std::string(to_string(key)));
+}
+
 ByteView algorithm_identifier_der(SignatureAlgorithm alg) noexcept {
   switch (alg) {
     case SignatureAlgorithm::kRsaPkcs1Sha256:
       return kSha256WithRsa;
+    case SignatureAlgorithm::kRsaPssSha256:
+      return kRsaPssSha256;
     case SignatureAlgorithm::kEcdsaSha256:
       return kEcdsaWithSha256;
     case SignatureAlgorithm::kEcdsaSha384:
@@ -193,8 +228,13 @@ Status verify_signature(ByteView spki_der, SignatureAlgorithm alg, ByteView inpu
                           input.size()) == 1;
   } else {
     const ossl::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+    const EVP_MD* md = fetched_digest(digest_of(alg));
     ok = ctx && EVP_PKEY_verify_init(ctx.get()) == 1 &&
-         EVP_PKEY_CTX_set_signature_md(ctx.get(), fetched_digest(digest_of(alg))) == 1 &&
+         EVP_PKEY_CTX_set_signature_md(ctx.get(), md) == 1 &&
+         (alg != SignatureAlgorithm::kRsaPssSha256 ||
+          (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PSS_PADDING) == 1 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) == 1 &&
+           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), 32) == 1)) &&
          EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), input.data(),
                          input.size()) == 1;
   }
@@ -237,6 +277,21 @@ Result<Bytes> ec_public_key_info(ByteView curve_params, ByteView point) {
   Bytes out = std::move(w).take();
   SIGNET_RETURN_IF_ERROR(inspect_public_key(out));  // refuses curves signet does not sign with
   return out;
+}
+
+Result<Bytes> ed25519_public_key_info(ByteView public_key) {
+  if (public_key.size() != 32) {
+    return fail(ErrorCode::kInvalidArgument,
+                "Ed25519 public key must be 32 octets, not " + std::to_string(public_key.size()));
+  }
+  der::Writer w;
+  const auto spki = w.open(der::kSequence);
+  const auto alg = w.open(der::kSequence);
+  w.put(der::kOid, oid::kEd25519);  // parameters absent (RFC 8410 §3)
+  w.close(alg);
+  w.put_bit_string(public_key);
+  w.close(spki);
+  return std::move(w).take();
 }
 
 Bytes named_curve_params(KeyType type) {

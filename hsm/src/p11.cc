@@ -390,6 +390,26 @@ Result<Bytes> unwrap_ec_point(const Bytes& attr) {
   return fail(ErrorCode::kInternal, "CKA_EC_POINT is neither an OCTET STRING nor a raw point");
 }
 
+// An Edwards key's CKA_EC_PARAMS names the curve by OID (RFC 8410) or by the PrintableString
+// "edwards25519" (PKCS#11 v3.0 §2.3.5); CKA_EC_POINT holds the 32-octet key, usually inside an
+// OCTET STRING. Only Ed25519 is accepted.
+Result<Bytes> ed25519_key_info(const Bytes& params, const Bytes& point_attr) {
+  constexpr std::array<std::uint8_t, 5> kOid = {0x06, 0x03, 0x2b, 0x65, 0x70};
+  constexpr std::string_view kName = "edwards25519";
+  const bool by_oid = std::equal(params.begin(), params.end(), kOid.begin(), kOid.end());
+  const bool by_name = params.size() == 2 + kName.size() && params[0] == 0x13 &&
+                       std::equal(params.begin() + 2, params.end(), kName.begin(), kName.end());
+  if (!by_oid && !by_name) {
+    return fail(ErrorCode::kInvalidArgument, "Edwards key on a curve other than Ed25519");
+  }
+  if (point_attr.size() == 34 && point_attr[0] == der::kOctetString) {
+    SIGNET_ASSIGN_OR_RETURN(const der::Tlv tlv,
+                            der::parse_single(point_attr, der::kOctetString, "CKA_EC_POINT"));
+    return ed25519_public_key_info(tlv.content);
+  }
+  return ed25519_public_key_info(point_attr);
+}
+
 }  // namespace
 
 Result<Bytes> public_key_info(const Session& session, CK_OBJECT_HANDLE object) {
@@ -410,8 +430,13 @@ Result<Bytes> public_key_info(const Session& session, CK_OBJECT_HANDLE object) {
     SIGNET_ASSIGN_OR_RETURN(const Bytes point, unwrap_ec_point(point_attr));
     return ec_public_key_info(params, point);  // params: the namedCurve OID TLV as stored
   }
+  if (key_type == CKK_EC_EDWARDS) {
+    SIGNET_ASSIGN_OR_RETURN(const Bytes params, get_attribute(session, object, CKA_EC_PARAMS));
+    SIGNET_ASSIGN_OR_RETURN(const Bytes point, get_attribute(session, object, CKA_EC_POINT));
+    return ed25519_key_info(params, point);
+  }
   return fail(ErrorCode::kInvalidArgument,
-              "key type " + std::to_string(key_type) + " is not supported (RSA or EC)");
+              "key type " + std::to_string(key_type) + " is not supported (RSA, EC or Ed25519)");
 }
 
 }  // namespace signet::hsm::p11

@@ -19,6 +19,9 @@ CK_MECHANISM_TYPE mechanism_for(SignatureAlgorithm alg) {
   switch (alg) {
     case SignatureAlgorithm::kRsaPkcs1Sha256:
       return CKM_RSA_PKCS;
+    // CKM_RSA_PKCS_PSS takes the digest, not the message (PKCS#11 v2.40 §2.1.10).
+    case SignatureAlgorithm::kRsaPssSha256:
+      return CKM_RSA_PKCS_PSS;
     // SoftHSM has no CKM_ECDSA_SHA256: the caller hashes and the token signs the digest alone
     // (performance-notes.md; also one round trip on a network HSM).
     case SignatureAlgorithm::kEcdsaSha256:
@@ -34,6 +37,7 @@ std::size_t max_signature_for(SignatureAlgorithm alg, const KeyInfo& info) {
   const std::size_t bytes = (info.bits + 7) / 8;
   switch (alg) {
     case SignatureAlgorithm::kRsaPkcs1Sha256:
+    case SignatureAlgorithm::kRsaPssSha256:
       return bytes;
     case SignatureAlgorithm::kEcdsaSha256:
     case SignatureAlgorithm::kEcdsaSha384:
@@ -53,7 +57,7 @@ Pkcs11Signer::Pkcs11Signer(std::unique_ptr<SessionPool> pool, CK_OBJECT_HANDLE k
       key_(key),
       find_key_(std::move(find_key)),
       info_(info),
-      algorithm_(default_signature_algorithm(info.type)),
+      algorithm_(options.algorithm.value_or(default_signature_algorithm(info.type))),
       mechanism_(mechanism_for(algorithm_)),
       max_signature_(max_signature_for(algorithm_, info)),
       spki_(std::move(spki)),
@@ -65,6 +69,12 @@ Result<Bytes> Pkcs11Signer::sign_once(ByteView data, CK_RV& rv) {
   SIGNET_ASSIGN_OR_RETURN(SessionPool::Lease lease, pool_->acquire());
   CK_FUNCTION_LIST* fn = pool_->fn();
   CK_MECHANISM mech{mechanism_, nullptr, 0};
+  // The parameters RFC 4055 §3.1 writes into the AlgorithmIdentifier (algorithm.cc).
+  CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};
+  if (mechanism_ == CKM_RSA_PKCS_PSS) {
+    mech.pParameter = &pss;
+    mech.ulParameterLen = sizeof pss;
+  }
   Bytes sig(max_signature_);
   CK_ULONG sig_len = sig.size();
   // NOLINTNEXTLINE: PKCS#11 takes non-const data pointers
@@ -107,8 +117,12 @@ Status Pkcs11Signer::recover(CK_RV rv) {
 
 Result<Bytes> Pkcs11Signer::sign(ByteView input) {
   Bytes data;
+  if ((algorithm_ == SignatureAlgorithm::kRsaPkcs1Sha256 ||
+       algorithm_ == SignatureAlgorithm::kRsaPssSha256) &&
+      input.size() != 32) {
+    return fail(ErrorCode::kInternal, "RSA sign: the input must be a 32-byte SHA-256 digest");
+  }
   if (algorithm_ == SignatureAlgorithm::kRsaPkcs1Sha256) {
-    if (input.size() != 32) return fail(ErrorCode::kInternal, "RSA sign: digest must be 32 bytes");
     data.reserve(kSha256DigestInfo.size() + input.size());
     data.assign(kSha256DigestInfo.begin(), kSha256DigestInfo.end());
     data.insert(data.end(), input.begin(), input.end());

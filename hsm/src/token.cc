@@ -164,10 +164,6 @@ Result<KeyDescription> generate_key(const std::string& module_path, const Pkcs11
     return fail(ErrorCode::kInvalidArgument, "the key URI must not set id=: signet chooses it");
   }
   SIGNET_RETURN_IF_ERROR(check_label("key label (object=)", *uri.object, 128));
-  if (spec.type == KeyType::kEd25519) {
-    return fail(ErrorCode::kInvalidArgument,
-                "ed25519 keys in a token are not supported yet (ecdsa-p256, ecdsa-p384, rsa-*)");
-  }
   SIGNET_ASSIGN_OR_RETURN(OpenToken t, open_token(module_path, uri, true, true));
   Pkcs11Uri by_label;
   by_label.object = uri.object;
@@ -201,12 +197,15 @@ Result<KeyDescription> generate_key(const std::string& module_path, const Pkcs11
                                  attr_bytes(CKA_LABEL, label.data(), label.size()),
                                  attr_bytes(CKA_ID, id.data(), id.size())};
   CK_MECHANISM mech{CKM_EC_KEY_PAIR_GEN, nullptr, 0};
-  const Bytes curve_params = named_curve_params(spec.type);
+  // Ed25519 by OID (RFC 8410 §3), which SoftHSM and PKCS#11 v3.0 §2.3.5 accept.
+  const Bytes curve_params = spec.type == KeyType::kEd25519 ? Bytes{0x06, 0x03, 0x2b, 0x65, 0x70}
+                                                            : named_curve_params(spec.type);
   if (spec.type == KeyType::kRsa) {
     mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
     pub.push_back(attr(CKA_MODULUS_BITS, bits));
     pub.push_back(attr_bytes(CKA_PUBLIC_EXPONENT, exponent.data(), exponent.size()));
   } else {
+    if (spec.type == KeyType::kEd25519) mech.mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
     // CKA_EC_PARAMS: the namedCurve OID TLV (PKCS#11 v2.40 §2.3.3).
     pub.push_back(attr_bytes(CKA_EC_PARAMS, curve_params.data(), curve_params.size()));
   }
@@ -310,6 +309,11 @@ Result<std::unique_ptr<Signer>> open_signer(const std::string& module_path, cons
                 "key " + where +
                     " has CKA_ALWAYS_AUTHENTICATE set; signet cannot use keys that "
                     "require a login per signature");
+  }
+  if (options.algorithm) {
+    if (auto ok = check_algorithm_for_key(*options.algorithm, d.key.type); !ok) {
+      return fail(ok.error().context("key " + where));
+    }
   }
   auto find_key = [uri, where](const p11::Session& s) -> Result<CK_OBJECT_HANDLE> {
     SIGNET_ASSIGN_OR_RETURN(const auto found, find_private_keys(s, uri));

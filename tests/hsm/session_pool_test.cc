@@ -98,9 +98,11 @@ TEST_F(SessionPoolTest, ALostLoginIsRestoredAndTheSignatureCompletes) {
   ASSERT_TRUE(ready_);
   const auto uri = Pkcs11Uri::parse(key_uri("ca"));
   ASSERT_TRUE(generate_key(module_, *uri, {KeyType::kEcP256, 0}));
-  auto signer = open_signer(
-      module_, *uri,
-      SignerOptions{2, std::chrono::milliseconds(1000), 4, std::chrono::milliseconds(1)});
+  SignerOptions options;
+  options.max_sessions = 2;
+  options.session_wait = std::chrono::milliseconds(1000);
+  options.backoff = std::chrono::milliseconds(1);
+  auto signer = open_signer(module_, *uri, options);
   ASSERT_TRUE(signer) << signer.error().message();
   // Log the whole application out behind the signer's back (login state is per token, §5.6).
   auto module = p11::Module::load(module_);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "signet/core/ca.h"
@@ -18,18 +19,36 @@ bool verifies(ByteView spki, SignatureAlgorithm alg, ByteView message, ByteView 
   const unsigned char* p = spki.data();
   signet::ossl::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
   signet::ossl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  const char* md = alg == SignatureAlgorithm::kEcdsaSha384 ? "SHA384" : "SHA256";
-  return key && ctx &&
-         EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_get_digestbyname(md), nullptr, key.get()) ==
-             1 &&
-         EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), message.data(), message.size()) == 1;
+  const EVP_MD* md = alg == SignatureAlgorithm::kEd25519       ? nullptr
+                     : alg == SignatureAlgorithm::kEcdsaSha384 ? EVP_sha384()
+                                                               : EVP_sha256();
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (!key || !ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, key.get()) != 1) {
+    return false;
+  }
+  if (alg == SignatureAlgorithm::kRsaPssSha256 &&
+      (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32) != 1)) {
+    return false;
+  }
+  return EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), message.data(), message.size()) == 1;
 }
 
-class SoftHsmKeyTest : public SoftHsmTest, public ::testing::WithParamInterface<const char*> {};
+struct KeyCase {
+  const char* spec;
+  const char* algorithm;  // nullptr: the key type's default
+  const char* name;
+};
+
+void PrintTo(const KeyCase& c, std::ostream* os) {
+  *os << c.name;
+}
+
+class SoftHsmKeyTest : public SoftHsmTest, public ::testing::WithParamInterface<KeyCase> {};
 
 TEST_P(SoftHsmKeyTest, GeneratedKeyIsSensitiveNonExtractableAndSigns) {
   ASSERT_TRUE(ready_);
-  const auto spec = parse_key_spec(GetParam());
+  const auto spec = parse_key_spec(GetParam().spec);
   ASSERT_TRUE(spec);
   const auto uri = Pkcs11Uri::parse(key_uri("ca-key"));
   ASSERT_TRUE(uri);
@@ -37,7 +56,7 @@ TEST_P(SoftHsmKeyTest, GeneratedKeyIsSensitiveNonExtractableAndSigns) {
   ASSERT_TRUE(key) << key.error().message();
   EXPECT_TRUE(key->sensitive);
   EXPECT_FALSE(key->extractable);
-  EXPECT_EQ(key_spec_name(key->key), GetParam());
+  EXPECT_EQ(key_spec_name(key->key), GetParam().spec);
 
   const auto listed = list_keys(module_, *uri);
   ASSERT_TRUE(listed);
@@ -45,9 +64,16 @@ TEST_P(SoftHsmKeyTest, GeneratedKeyIsSensitiveNonExtractableAndSigns) {
   EXPECT_EQ((*listed)[0].label, "ca-key");
   EXPECT_TRUE((*listed)[0].sensitive);
 
-  const auto signer = open_signer(module_, *uri);
+  SignerOptions options;
+  if (GetParam().algorithm != nullptr) {
+    const auto alg = parse_signature_algorithm(GetParam().algorithm);
+    ASSERT_TRUE(alg);
+    options.algorithm = *alg;
+  }
+  const auto signer = open_signer(module_, *uri, options);
   ASSERT_TRUE(signer) << signer.error().message();
-  EXPECT_EQ((*signer)->public_key_der().size(), key->public_key_der.size());
+  const ByteView spki = (*signer)->public_key_der();
+  EXPECT_EQ(Bytes(spki.begin(), spki.end()), key->public_key_der);
   const Bytes message(300, 0x5a);
   const auto input = signing_input((*signer)->algorithm(), message);
   ASSERT_TRUE(input);
@@ -67,12 +93,27 @@ TEST_P(SoftHsmKeyTest, GeneratedKeyIsSensitiveNonExtractableAndSigns) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, SoftHsmKeyTest,
-                         ::testing::Values("ecdsa-p256", "ecdsa-p384", "rsa-2048"),
-                         [](const auto& p) {
-                           std::string n = p.param;
-                           std::erase(n, '-');
-                           return n;
-                         });
+                         ::testing::Values(KeyCase{"ecdsa-p256", nullptr, "EcdsaP256"},
+                                           KeyCase{"ecdsa-p384", nullptr, "EcdsaP384"},
+                                           KeyCase{"rsa-2048", nullptr, "Rsa2048Pkcs1"},
+                                           KeyCase{"rsa-2048", "rsa-pss-sha256", "Rsa2048Pss"},
+                                           KeyCase{"ed25519", nullptr, "Ed25519"}),
+                         [](const auto& p) { return std::string(p.param.name); });
+
+TEST_F(SoftHsmTest, AnAlgorithmTheKeyCannotProduceIsRefused) {
+  ASSERT_TRUE(ready_);
+  const auto uri = Pkcs11Uri::parse(key_uri("ec-key"));
+  ASSERT_TRUE(uri);
+  ASSERT_TRUE(generate_key(module_, *uri, KeySpec{KeyType::kEcP256, 0}));
+  SignerOptions options;
+  options.algorithm = SignatureAlgorithm::kRsaPssSha256;
+  const auto signer = open_signer(module_, *uri, options);
+  ASSERT_FALSE(signer);
+  EXPECT_NE(
+      signer.error().message().find("RSASSA-PSS-SHA256 cannot be used with key type ecdsa-p256"),
+      std::string::npos)
+      << signer.error().message();
+}
 
 TEST_F(SoftHsmTest, WrongPinIsPermissionDeniedAndNamesNoPin) {
   ASSERT_TRUE(ready_);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,9 @@ struct SignerOptions {
   // in all, with exponential backoff from `backoff`.
   int max_attempts = 4;
   std::chrono::milliseconds backoff{2};
+  // The signature algorithm; unset: the key type's default (RSA PKCS#1 v1.5 SHA-256, ECDSA with
+  // the curve's digest, Ed25519). RSA keys may use kRsaPssSha256 (CKM_RSA_PKCS_PSS).
+  std::optional<SignatureAlgorithm> algorithm;
 };
 
 // A Signer for the private key the URI names (exactly one must match). The key handle and public
