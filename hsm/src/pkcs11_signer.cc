@@ -62,7 +62,15 @@ Pkcs11Signer::Pkcs11Signer(std::unique_ptr<SessionPool> pool, CK_OBJECT_HANDLE k
       max_signature_(max_signature_for(algorithm_, info)),
       spki_(std::move(spki)),
       uri_(std::move(uri)),
-      options_(options) {}
+      options_(options),
+      workers_(std::make_unique<SessionWorkers>(
+          [this](ByteView input) { return sign(input); }, pool_->capacity(),
+          options.max_queued == 0 ? pool_->capacity() : options.max_queued, options.session_wait,
+          uri_)) {}
+
+void Pkcs11Signer::submit(Bytes input, Completion done) {
+  workers_->submit(std::move(input), std::move(done));
+}
 
 Result<Bytes> Pkcs11Signer::sign_once(ByteView data, CK_RV& rv) {
   rv = CKR_OK;

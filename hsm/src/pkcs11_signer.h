@@ -13,6 +13,7 @@
 
 #include "p11.h"
 #include "session_pool.h"
+#include "session_workers.h"
 
 namespace signet::hsm {
 
@@ -27,6 +28,8 @@ class Pkcs11Signer final : public Signer {
   [[nodiscard]] ByteView public_key_der() const noexcept override { return spki_; }
   [[nodiscard]] std::string describe() const override { return uri_; }
   [[nodiscard]] Result<Bytes> sign(ByteView input) override;
+  // Queued to the session threads (session_workers.h); returns without waiting for the token.
+  void submit(Bytes input, Completion done) override;
 
   [[nodiscard]] std::size_t sessions() const noexcept { return pool_->capacity(); }
 
@@ -47,6 +50,8 @@ class Pkcs11Signer final : public Signer {
   Bytes spki_;
   std::string uri_;
   SignerOptions options_;
+  // Last: its threads call sign(), so it is destroyed (and joined) before everything above.
+  std::unique_ptr<SessionWorkers> workers_;
 };
 
 }  // namespace signet::hsm

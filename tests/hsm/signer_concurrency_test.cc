@@ -1,6 +1,10 @@
 // Threads share one PKCS#11 signer: each signature gets its own session (run under TSan in CI,
 // label: concurrency).
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -50,6 +54,47 @@ TEST_F(SoftHsmTest, EightThreadsSignThroughOneSigner) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(bad.load(), 0);
   EXPECT_EQ(good.load(), kThreads * kPerThread);
+}
+
+// The non-blocking form: one thread submits everything and returns at once; the signer's session
+// threads (no more of them than sessions) sign and run the completions.
+TEST_F(SoftHsmTest, SubmitKeepsSessionsBusyWithoutTheCallersThread) {
+  ASSERT_TRUE(ready_);
+  const auto uri = Pkcs11Uri::parse(key_uri("ca"));
+  ASSERT_TRUE(generate_key(module_, *uri, {KeyType::kEcP256, 0}));
+  SignerOptions options;
+  options.max_sessions = 4;
+  options.max_queued = 16;
+  auto signer = open_signer(module_, *uri, options);
+  ASSERT_TRUE(signer) << signer.error().message();
+
+  constexpr int kSignatures = 2000;
+  std::mutex mutex;
+  std::condition_variable all_done;
+  int completed = 0;
+  int verified = 0;
+  std::set<std::thread::id> completion_threads;
+  const std::thread::id caller = std::this_thread::get_id();
+  for (int i = 0; i < kSignatures; ++i) {
+    const std::string message = "submit/" + std::to_string(i);
+    auto digest = signing_input(SignatureAlgorithm::kEcdsaSha256, as_bytes(message));
+    ASSERT_TRUE(digest);
+    Bytes input = *digest;
+    (*signer)->submit(std::move(*digest), [&, input](Result<Bytes> sig) {
+      const bool ok = sig && verify_signature((*signer)->public_key_der(),
+                                              SignatureAlgorithm::kEcdsaSha256, input, *sig);
+      const std::lock_guard lock(mutex);
+      completion_threads.insert(std::this_thread::get_id());
+      verified += ok ? 1 : 0;
+      if (++completed == kSignatures) all_done.notify_all();
+    });
+  }
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(
+      all_done.wait_for(lock, std::chrono::seconds(120), [&] { return completed == kSignatures; }));
+  EXPECT_EQ(verified, kSignatures);
+  EXPECT_LE(completion_threads.size(), 4U);
+  EXPECT_EQ(completion_threads.count(caller), 0U);
 }
 
 }  // namespace

@@ -63,6 +63,10 @@ struct SignerOptions {
   // The signature algorithm; unset: the key type's default (RSA PKCS#1 v1.5 SHA-256, ECDSA with
   // the curve's digest, Ed25519). RSA keys may use kRsaPssSha256 (CKM_RSA_PKCS_PSS).
   std::optional<SignatureAlgorithm> algorithm;
+  // The non-blocking form (Signer::submit) signs on one thread per session; this many more
+  // signatures may wait in its queue (0: as many as there are sessions). A submit that finds the
+  // queue full waits up to session_wait, then fails with a retryable kResourceExhausted.
+  std::size_t max_queued = 0;
 };
 
 // A Signer for the private key the URI names (exactly one must match). The key handle and public
