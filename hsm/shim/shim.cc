@@ -12,6 +12,10 @@
 //   SIGNET_SHIM_FAULT_PROBABILITY=P         each C_Sign fails with probability P
 //   SIGNET_SHIM_FAULT_HANG_MS=N             a faulty C_Sign first hangs N ms
 //   SIGNET_SHIM_FAULT_SEED=N                seed for the probability (default 1)
+//   SIGNET_SHIM_FAULT_AFTER=N               no fault in the first N C_Sign calls (self-tests)
+//   SIGNET_SHIM_FAULT_COUNT=N               at most N faults, then the token recovers
+//   SIGNET_SHIM_FAULT_TOKEN=LABEL           faults only on sessions of this token (one member
+//                                           of an HA group failing while the others work)
 // clang-format on
 //
 // A fault of CKR_USER_NOT_LOGGED_IN also logs the application out of the real token, and
@@ -28,6 +32,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <unordered_set>
 
 #include <p11-kit/pkcs11.h>
 
@@ -42,6 +47,9 @@ struct Config {
   double fault_probability = 0;
   std::int64_t fault_hang_ms = 0;
   std::uint64_t seed = 1;
+  std::string fault_token;  // empty: every token
+  std::int64_t fault_after = 0;
+  std::int64_t fault_count = 0;  // 0: no limit
 };
 
 const char* env(const char* name) {
@@ -82,15 +90,38 @@ std::atomic<std::int64_t> g_sessions{0};     // NOLINT
 std::atomic<std::uint64_t> g_sign_calls{0};  // NOLINT
 std::mutex g_rng_mutex;                      // NOLINT
 std::mt19937_64 g_rng;                       // NOLINT
+std::mutex g_faulty_mutex;                   // NOLINT
+std::unordered_set<CK_SESSION_HANDLE> g_faulty_sessions;  // NOLINT: sessions of fault_token
+
+// CK_TOKEN_INFO.label is blank-padded, not NUL-terminated (PKCS#11 v2.40 §3.2).
+bool slot_has_fault_token(CK_SLOT_ID slot) {
+  CK_TOKEN_INFO info{};
+  if (g_real->C_GetTokenInfo(slot, &info) != CKR_OK) return false;
+  std::string label(reinterpret_cast<const char*>(info.label), sizeof info.label);  // NOLINT
+  label.erase(label.find_last_not_of(' ') + 1);
+  return label == g_config.fault_token;
+}
+
+bool session_may_fault(CK_SESSION_HANDLE session) {
+  if (g_config.fault_token.empty()) return true;
+  const std::lock_guard lock(g_faulty_mutex);
+  return g_faulty_sessions.count(session) != 0;
+}
+
+std::atomic<std::int64_t> g_faults{0};  // NOLINT
 
 bool fault_now() {
   const std::uint64_t n = ++g_sign_calls;
-  if (g_config.fault_every > 0) return n % static_cast<std::uint64_t>(g_config.fault_every) == 0;
-  if (g_config.fault_probability > 0) {
+  if (n <= static_cast<std::uint64_t>(g_config.fault_after)) return false;
+  bool fault = false;
+  if (g_config.fault_every > 0) {
+    fault = n % static_cast<std::uint64_t>(g_config.fault_every) == 0;
+  } else if (g_config.fault_probability > 0) {
     const std::lock_guard lock(g_rng_mutex);
-    return std::uniform_real_distribution<double>(0, 1)(g_rng) < g_config.fault_probability;
+    fault = std::uniform_real_distribution<double>(0, 1)(g_rng) < g_config.fault_probability;
   }
-  return false;
+  if (fault && g_config.fault_count > 0 && ++g_faults > g_config.fault_count) return false;
+  return fault;
 }
 
 CK_RV shim_open_session(CK_SLOT_ID slot, CK_FLAGS flags, void* app, CK_NOTIFY notify,
@@ -101,10 +132,18 @@ CK_RV shim_open_session(CK_SLOT_ID slot, CK_FLAGS flags, void* app, CK_NOTIFY no
   }
   const CK_RV rv = g_real->C_OpenSession(slot, flags, app, notify, session);
   if (rv != CKR_OK && g_config.max_sessions > 0) --g_sessions;
+  if (rv == CKR_OK && !g_config.fault_token.empty() && slot_has_fault_token(slot)) {
+    const std::lock_guard lock(g_faulty_mutex);
+    g_faulty_sessions.insert(*session);
+  }
   return rv;
 }
 
 CK_RV shim_close_session(CK_SESSION_HANDLE session) {
+  {
+    const std::lock_guard lock(g_faulty_mutex);
+    g_faulty_sessions.erase(session);
+  }
   const CK_RV rv = g_real->C_CloseSession(session);
   if (rv == CKR_OK && g_config.max_sessions > 0) --g_sessions;
   return rv;
@@ -113,6 +152,10 @@ CK_RV shim_close_session(CK_SESSION_HANDLE session) {
 CK_RV shim_close_all_sessions(CK_SLOT_ID slot) {
   const CK_RV rv = g_real->C_CloseAllSessions(slot);
   if (rv == CKR_OK) g_sessions = 0;
+  if (rv == CKR_OK) {
+    const std::lock_guard lock(g_faulty_mutex);
+    g_faulty_sessions.clear();
+  }
   return rv;
 }
 
@@ -132,7 +175,7 @@ CK_RV shim_sign(CK_SESSION_HANDLE session, CK_BYTE* data, CK_ULONG len, CK_BYTE*
   if (g_config.sign_latency_us > 0) {
     std::this_thread::sleep_for(std::chrono::microseconds(g_config.sign_latency_us));
   }
-  if (sig != nullptr && fault_now()) {
+  if (sig != nullptr && session_may_fault(session) && fault_now()) {
     if (g_config.fault_hang_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(g_config.fault_hang_ms));
     }
@@ -162,6 +205,9 @@ CK_RV load() {
     g_config.fault_probability = std::strtod(p, nullptr);
   g_config.fault_hang_ms = env_int("SIGNET_SHIM_FAULT_HANG_MS");
   if (const char* s = env("SIGNET_SHIM_FAULT_SEED")) g_config.seed = std::strtoull(s, nullptr, 0);
+  if (const char* t = env("SIGNET_SHIM_FAULT_TOKEN")) g_config.fault_token = t;
+  g_config.fault_after = env_int("SIGNET_SHIM_FAULT_AFTER");
+  g_config.fault_count = env_int("SIGNET_SHIM_FAULT_COUNT");
   g_rng.seed(g_config.seed);
   void* handle = ::dlopen(module, RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) return CKR_GENERAL_ERROR;
