@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <latch>
 #include <mutex>
@@ -63,6 +64,65 @@ Result<double> engine_sign_rate(Signer& signer, std::size_t digest_size, std::si
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return static_cast<double>(total.load()) / seconds;
+}
+
+// The engine side through Signer::submit: one thread keeps `window` signatures in flight (a
+// pipeline stage would), the signer's own session threads wait on the token.
+Result<double> engine_submit_rate(Signer& signer, std::size_t digest_size, std::size_t window,
+                                  std::chrono::milliseconds duration) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t in_flight = 0;
+  bool feeder_waiting = false;
+  std::uint64_t completed = 0;
+  std::optional<Error> first_error;
+  Bytes digest(digest_size, 0x5a);
+  static_cast<void>(signer.sign(digest));  // warm-up, outside the clock
+  auto on_done = [&](Result<Bytes> sig) {
+    const std::scoped_lock lock(mutex);
+    --in_flight;
+    if (sig) {
+      ++completed;
+    } else if (!first_error) {
+      first_error = sig.error();
+    }
+    // The feeder refills when half the window has drained (or at the end): one wake-up per
+    // window/2 signatures, as a pipeline stage handing over batches would.
+    if (feeder_waiting && (in_flight <= window / 2 || in_flight == 0 || first_error)) {
+      changed.notify_all();
+    }
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + duration;
+  std::uint64_t count = 0;
+  std::uint64_t counted_at_deadline = 0;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex);
+      if (in_flight >= window) {
+        feeder_waiting = true;
+        changed.wait(lock, [&] { return in_flight <= window / 2 || first_error; });
+        feeder_waiting = false;
+      }
+      if (first_error || std::chrono::steady_clock::now() >= deadline) {
+        counted_at_deadline = completed;
+        break;
+      }
+      ++in_flight;
+    }
+    const std::uint64_t tag = ++count;
+    std::memcpy(digest.data() + digest.size() - sizeof tag, &tag, sizeof tag);
+    signer.submit(digest, on_done);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  {
+    std::unique_lock lock(mutex);  // drain before the callbacks' captures go away
+    feeder_waiting = true;
+    changed.wait(lock, [&] { return in_flight == 0; });
+    if (first_error) return fail(first_error->context("engine submit loop"));
+  }
+  return static_cast<double>(counted_at_deadline) / seconds;
 }
 
 // Runs `loop` and returns its result with the process CPU cores it used meanwhile.
@@ -172,7 +232,12 @@ Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri&
         SIGNET_ASSIGN_OR_RETURN(
             const double rate,
             with_cpu(
-                [&] { return engine_sign_rate(*signer, digest_size, threads, options.duration); },
+                [&] {
+                  return options.submit
+                             ? engine_submit_rate(*signer, digest_size, 2 * point.sessions,
+                                                  options.duration)
+                             : engine_sign_rate(*signer, digest_size, threads, options.duration);
+                },
                 cores));
         point.engine.push_back(rate);
         point.engine_cpu.push_back(cores);

@@ -191,7 +191,11 @@ Result<std::shared_ptr<Module>> Module::load(const std::string& path) {
     registry_changed().wait(lock);
   }
 
-  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // RTLD_NODELETE: a module stays mapped after its last C_Finalize. Modules may leave threads,
+  // atexit handlers or OpenSSL callbacks pointing into their code (unmapping them would crash
+  // later), and leak reports keep naming the module that leaked (tests/sanitizers/lsan.supp
+  // suppresses SoftHSM's own leaks by module name, which an unmapped module no longer has).
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (handle == nullptr) {
     const char* why = ::dlerror();
     return fail(ErrorCode::kNotFound, "cannot load PKCS#11 module " + path + ": " +

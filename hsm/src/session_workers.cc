@@ -37,12 +37,19 @@ void SessionWorkers::submit(Bytes input, Signer::Completion done) {
   {
     std::unique_lock lock(mutex_);
     if (threads_.empty() && !stopping_) start_locked();
-    const bool room =
-        space_.wait_for(lock, wait_, [this] { return stopping_ || queue_.size() < queue_limit_; });
+    const auto has_room = [this] { return stopping_ || queue_.size() < queue_limit_; };
+    bool room = has_room();
+    if (!room) {
+      ++waiting_submitters_;
+      room = space_.wait_for(lock, wait_, has_room);
+      --waiting_submitters_;
+    }
     if (room && !stopping_) {
       queue_.push_back(Job{std::move(input), std::move(done)});
+      // A busy thread takes the job when it finishes its own; only a sleeping one needs a wake-up.
+      const bool wake = idle_threads_ > 0;
       lock.unlock();
-      work_.notify_one();
+      if (wake) work_.notify_one();
       return;
     }
     closing = stopping_;
@@ -60,14 +67,20 @@ void SessionWorkers::submit(Bytes input, Signer::Completion done) {
 void SessionWorkers::run() {
   for (;;) {
     Job job;
+    bool wake_submitter = false;
     {
       std::unique_lock lock(mutex_);
-      work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (!stopping_ && queue_.empty()) {
+        ++idle_threads_;
+        work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        --idle_threads_;
+      }
       if (queue_.empty()) return;  // stopping, nothing left to sign
       job = std::move(queue_.front());
       queue_.pop_front();
+      wake_submitter = waiting_submitters_ > 0;
     }
-    space_.notify_one();
+    if (wake_submitter) space_.notify_one();
     job.done(sign_(job.input));
   }
 }

@@ -57,6 +57,10 @@ class SessionWorkers {
   std::condition_variable space_;  // the queue has room
   std::deque<Job> queue_;
   bool stopping_ = false;
+  // Threads and submitters asleep: a wake-up (a futex call, a context switch) is paid only when
+  // someone is waiting — at thousands of signatures a second this is most of the cost.
+  std::size_t idle_threads_ = 0;
+  std::size_t waiting_submitters_ = 0;
   std::vector<std::thread> threads_;
 };
 

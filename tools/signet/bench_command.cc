@@ -19,6 +19,7 @@ struct BenchHsmOptions {
   double seconds = 2;
   std::size_t sessions = 0;
   int repeat = 5;
+  bool submit = false;
 };
 
 Result<std::vector<std::size_t>> parse_threads(const std::string& text) {
@@ -54,6 +55,7 @@ Status bench_hsm(const Context& ctx, const BenchHsmOptions& o) {
   options.duration = std::chrono::milliseconds(static_cast<long>(o.seconds * 1000));  // NOLINT
   options.sessions = o.sessions;
   options.repeat = o.repeat;
+  options.submit = o.submit;
   SIGNET_ASSIGN_OR_RETURN(const hsm::Pkcs11Uri uri, hsm::Pkcs11Uri::parse(o.key));
   SIGNET_ASSIGN_OR_RETURN(const std::string module, resolve_module(ctx, uri));
   // Progress on stderr, so stdout stays the result (JSON or table).
@@ -67,7 +69,8 @@ Status bench_hsm(const Context& ctx, const BenchHsmOptions& o) {
   nlohmann::json points = nlohmann::json::array();
   std::ostringstream text;
   text << "key " << uri.to_string(false) << " (" << report.algorithm << "), " << o.repeat
-       << " alternated repetitions of " << o.seconds << " s\n";
+       << " alternated repetitions of " << o.seconds << " s; engine through "
+       << (o.submit ? "submit() from one thread" : "sign() on each thread") << "\n";
   text << "THREADS\tSESSIONS\tRAW/s\tENGINE/s\tRATIO\tRAW_SPREAD\tENGINE_SPREAD\tRAW_CPU\tENGINE_"
           "CPU\n";
   for (const auto& p : report.points) {
@@ -95,6 +98,7 @@ Status bench_hsm(const Context& ctx, const BenchHsmOptions& o) {
        {{"algorithm", report.algorithm},
         {"seconds", o.seconds},
         {"repeat", o.repeat},
+        {"engine_form", o.submit ? "submit" : "sign"},
         {"points", points}},
        text.str());
   return {};
@@ -113,9 +117,13 @@ void register_bench_commands(CLI::App& app, Context& ctx, Action& action) {
   hsm->add_option("--seconds", o->seconds, "seconds per sample (default 2)");
   hsm->add_option("--sessions", o->sessions, "engine sessions (default: the thread count)");
   hsm->add_option("--repeat", o->repeat, "alternated raw/engine repetitions (default 5)");
+  hsm->add_flag("--submit", o->submit,
+                "engine side through the non-blocking submit() from one thread, keeping twice "
+                "the sessions in flight, instead of one blocking thread per --threads");
   hsm->footer(
-      "Example:\n  signet bench hsm --threads 1,2,4 --seconds 2 --repeat 5 --output json \\\n"
-      "    --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt'");
+      "Examples:\n  signet bench hsm --threads 1,2,4 --seconds 2 --repeat 5 --output json \\\n"
+      "    --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt'\n"
+      "  signet bench hsm --threads 32 --sessions 32 --submit --key ...   # one feeding thread");
   hsm->callback([&ctx, &action, o] { action = [&ctx, o] { return bench_hsm(ctx, *o); }; });
 }
 

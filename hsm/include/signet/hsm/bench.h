@@ -18,6 +18,9 @@ struct BenchOptions {
   std::chrono::milliseconds duration{2000};  // per sample
   std::size_t sessions = 0;                  // engine sessions; 0: as many as threads
   int repeat = 5;                            // alternated raw/engine pairs per point
+  // The engine side through the non-blocking Signer::submit from a single feeding thread (the
+  // signer's session threads do the waiting), instead of `threads` threads calling sign().
+  bool submit = false;
 };
 
 struct BenchPoint {
