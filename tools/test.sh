@@ -30,8 +30,10 @@ build build/ci-asan -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=address,undefined
 echo "== libFuzzer (clang): every parser, ${SIGNET_FUZZ_SECONDS:-20} s each"
 bash tools/fuzz.sh
 
-echo "== TSan build: concurrency tests"
-build build/ci-tsan -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=thread
+echo "== TSan build: concurrency tests (oneTBB rebuilt with TSan from Debian's source: tools/tsan-tbb.sh)"
+bash tools/tsan-tbb.sh build/tsan-tbb
+build build/ci-tsan -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=thread \
+  -DTBB_DIR="$PWD/build/tsan-tbb/lib/cmake/TBB"
 (cd build/ci-tsan && ctest -j "$jobs" --output-on-failure -L concurrency)
 
 echo "== clang-tidy"
