@@ -42,10 +42,14 @@ struct CertParts {
     return p;
   }
 
+  [[nodiscard]] Bytes tbs() const {
+    std::vector<Bytes> fields = {version, serial, inner_alg, issuer, validity, subject, spki};
+    if (!extensions.empty()) fields.push_back(tlv(der::context_constructed(3), seq(extensions)));
+    return seq(fields);
+  }
+
   [[nodiscard]] Bytes join() const {
-    std::vector<Bytes> tbs = {version, serial, inner_alg, issuer, validity, subject, spki};
-    if (!extensions.empty()) tbs.push_back(tlv(der::context_constructed(3), seq(extensions)));
-    return concat({seq({seq(tbs), outer_alg, signature}), trailing});
+    return concat({seq({tbs(), outer_alg, signature}), trailing});
   }
 
   // The extension whose OID ends in 2.5.29.`id`.
