@@ -169,8 +169,7 @@ Result<std::string> oid_to_string(ByteView content) {
   std::uint64_t value = 0;
   bool first = true;
   bool start = true;
-  for (std::size_t i = 0; i < content.size(); ++i) {
-    const std::uint8_t octet = content[i];
+  for (const std::uint8_t octet : content) {
     if (start && octet == 0x80) {
       return fail(ErrorCode::kInvalidArgument,
                   "DER: OBJECT IDENTIFIER subidentifier has a leading 0x80 (X.690 §8.19.2)");

@@ -155,6 +155,7 @@ Result<ossl::EvpPkeyPtr> build_key(ByteView spki_der, const KeyInfo& info) {
   }
   Bytes n_le;
   Bytes e_le;
+  std::string group;
   std::array<OSSL_PARAM, 3> params{};
   // OSSL_PARAM wants non-const buffers; OpenSSL only reads them for fromdata.
   auto* raw =
@@ -167,10 +168,8 @@ Result<ossl::EvpPkeyPtr> build_key(ByteView spki_der, const KeyInfo& info) {
       break;
     case KeyType::kEcP256:
     case KeyType::kEcP384: {
-      static char kP256[] = "P-256";  // NOLINT(modernize-avoid-c-arrays)
-      static char kP384[] = "P-384";  // NOLINT(modernize-avoid-c-arrays)
-      params[0] = OSSL_PARAM_construct_utf8_string(
-          OSSL_PKEY_PARAM_GROUP_NAME, info.type == KeyType::kEcP256 ? kP256 : kP384, 0);
+      group = info.type == KeyType::kEcP256 ? "P-256" : "P-384";
+      params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0);
       // EC_POINT_oct2point refuses a point that is not on the curve.
       params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, raw, bits.size());
       break;

@@ -19,9 +19,13 @@
 
 #include "signet/core/csr.h"
 #include "signet/core/der.h"
+#include "signet/core/issuer.h"
+#include "signet/core/lint.h"
 #include "signet/core/ossl.h"
+#include "signet/core/software_signer.h"
 
 #include "csr_builder.h"
+#include "test_csr.h"
 
 namespace signet {
 namespace {
@@ -398,6 +402,70 @@ TEST(CsrDifferentialTest, MutatedRequestsAreNeverAcceptedWhenOpenSslRefuses) {
   for (const auto& [m, n] : stricter) std::printf("    %4d  %s\n", n, m.c_str());  // NOLINT
   EXPECT_GT(both_refuse, kMutations / 4);
   EXPECT_GT(both_accept, 0);
+}
+
+// The output side (issue 4 item 5): certificates issued from generated node requests of every
+// key type parse in OpenSSL, re-encode to the same bytes (nothing OpenSSL would normalise),
+// carry the request's SPKI byte for byte, verify with the CA key and lint clean.
+TEST(CsrDifferentialTest, IssuedCertificatesParseIdenticallyInOpenSsl) {
+  auto signer = SoftwareSigner::generate({KeyType::kEcP256, 0});
+  ASSERT_TRUE(signer);
+  const auto now = std::chrono::system_clock::now();
+  const auto ca_der = create_self_signed_ca({{NameAttributeType::kCommonName, "kubernetes"}},
+                                            std::chrono::hours(87600), now, **signer);
+  ASSERT_TRUE(ca_der);
+  const auto ca = CaCertificate::parse(*ca_der);
+  ASSERT_TRUE(ca);
+  Generator g(99);
+  const Keys& k = keys();
+  for (int i = 0; i < 200; ++i) {
+    const std::vector<ossl::EvpPkeyPtr>* family[] = {&k.rsa, &k.p256, &k.p384, &k.ed25519};
+    EVP_PKEY* key = (*family[i % 4])[static_cast<std::size_t>(g.pick(3))].get();
+    const std::string node = "system:node:" + g.dns();
+    const Bytes info =
+        testing::request_info(testing::seq({testing::rdn(0x0a, der::kUtf8String, "system:nodes"),
+                                            testing::rdn(0x03, der::kUtf8String, node)}),
+                              testing::spki_of(key), {});
+    Bytes csr_der;
+    if (i % 4 == 3) {
+      // Ed25519: the builder signs with a digest; sign the request with OpenSSL's X509_REQ.
+      ossl::X509ReqPtr req(X509_REQ_new());
+      X509_NAME* name = X509_REQ_get_subject_name(req.get());
+      X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, as_bytes("system:nodes").data(), -1, -1,
+                                 0);
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, as_bytes(node).data(),
+                                 static_cast<int>(node.size()), -1, 0);
+      X509_REQ_set_pubkey(req.get(), key);
+      X509_REQ_sign(req.get(), key, nullptr);
+      unsigned char* der = nullptr;
+      const int len = i2d_X509_REQ(req.get(), &der);
+      csr_der.assign(der, der + len);
+      OPENSSL_free(der);
+    } else {
+      csr_der = testing::sign_request(key, info);
+    }
+    const auto csr = Csr::parse(csr_der);
+    ASSERT_TRUE(csr) << csr.error().message();
+    const auto issued =
+        issue_certificate(*ca, **signer, *find_profile("kubelet-client"), *csr, now);
+    ASSERT_TRUE(issued) << issued.error().message();
+    const unsigned char* p = issued->der.data();
+    ossl::X509Ptr x(d2i_X509(nullptr, &p, static_cast<long>(issued->der.size())));
+    ASSERT_TRUE(x);
+    EXPECT_EQ(p, issued->der.data() + issued->der.size());
+    unsigned char* again = nullptr;
+    const int len = i2d_X509(x.get(), &again);
+    const ossl::BufferPtr owned(again);
+    EXPECT_EQ(Bytes(again, again + len), issued->der) << "#" << i;
+    unsigned char* spki = nullptr;
+    const int spki_len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x.get()), &spki);
+    const ossl::BufferPtr owned_spki(spki);
+    EXPECT_EQ(Bytes(spki, spki + spki_len),
+              Bytes(csr->public_key_der().begin(), csr->public_key_der().end()));
+    EXPECT_TRUE(testing::openssl_verifies(issued->der, ca->public_key_der()));
+    EXPECT_EQ(format_findings(lint_certificate(issued->der)), "") << "#" << i;
+    if (HasFailure()) return;
+  }
 }
 
 }  // namespace
