@@ -140,6 +140,29 @@ TEST(GoVerifyTest, NegativeSerialIsCaughtByTheLintWhateverGoSays) {
   std::printf("  Go on a negative serial: %s\n", result.output.c_str());  // NOLINT
 }
 
+TEST(GoVerifyTest, NamesAreCheckedAgainstSansOnly) {
+  // A kubelet client certificate has no SAN: Go refuses it for any DNS name or IP (it never
+  // looks at the CN, spec §6.2), which is what --dns/--ip exist to check on serving certificates.
+  const Chain c = issue_kubelet_client({KeyType::kEcP256, 0}, "EC");
+  GoVerifyRequest r;
+  r.roots_pem = pem(c.ca_der);
+  r.cert_pem = pem(c.leaf_der);
+  r.eku = "any";
+  r.dns = "n1.example";
+  auto result = go_verify(r);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.error.find("x509: certificate is not valid for any names"), std::string::npos)
+      << result.output;
+  r.dns.clear();
+  r.ip = "10.0.0.1";
+  result = go_verify(r);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.error.find("x509: cannot validate certificate for 10.0.0.1 because it doesn't "
+                              "contain any IP SANs"),
+            std::string::npos)
+      << result.output;
+}
+
 TEST(GoVerifyTest, UsageErrorsExitTwo) {
   GoVerifyRequest r;
   r.roots_pem = "x";
