@@ -19,6 +19,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent verifiers used by the tests
   gnutls-bin python3 python3-cryptography
+  # Go crypto/x509 verifier (tests/interop/goverify), standard library only
+  golang-go
   # libFuzzer (clang) for the parsers' fuzz targets
   clang-14 libclang-rt-14-dev
   # format / lint (Debian's 16 understands the keys in .clang-format/.clang-tidy)

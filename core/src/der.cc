@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 namespace signet::der {
 namespace {
@@ -139,6 +140,82 @@ Result<Tlv> parse_single(ByteView input, std::uint8_t tag, std::string_view what
     return fail(ErrorCode::kInvalidArgument, std::string(what) + ": trailing data after DER value");
   }
   return tlv;
+}
+
+Status check_structure(ByteView input, std::size_t max_depth) {
+  // Iterative walk: one reader per open constructed value, so hostile depth costs no stack.
+  std::vector<Reader> stack;
+  stack.emplace_back(input);
+  while (!stack.empty()) {
+    if (stack.back().empty()) {
+      stack.pop_back();
+      continue;
+    }
+    SIGNET_ASSIGN_OR_RETURN(const Tlv tlv, stack.back().next());
+    if ((tlv.tag & 0x20U) != 0) {
+      if (stack.size() >= max_depth) {
+        return fail(ErrorCode::kInvalidArgument,
+                    "DER: values nested deeper than " + std::to_string(max_depth) + " levels");
+      }
+      stack.emplace_back(tlv.content);
+    }
+  }
+  return {};
+}
+
+Result<std::string> oid_to_string(ByteView content) {
+  if (content.empty()) return fail(ErrorCode::kInvalidArgument, "DER: empty OBJECT IDENTIFIER");
+  std::string out;
+  std::uint64_t value = 0;
+  bool first = true;
+  bool start = true;
+  for (const std::uint8_t octet : content) {
+    if (start && octet == 0x80) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "DER: OBJECT IDENTIFIER subidentifier has a leading 0x80 (X.690 §8.19.2)");
+    }
+    if (value > (std::uint64_t{1} << 56U)) {
+      return fail(ErrorCode::kInvalidArgument, "DER: OBJECT IDENTIFIER subidentifier too large");
+    }
+    value = (value << 7U) | (octet & 0x7fU);
+    start = (octet & 0x80U) == 0;
+    if (!start) continue;
+    if (first) {
+      // The first subidentifier packs the first two arcs (X.690 §8.19.4).
+      const std::uint64_t arc1 = value < 40 ? 0 : value < 80 ? 1 : 2;
+      out = std::to_string(arc1) + "." + std::to_string(value - arc1 * 40);
+      first = false;
+    } else {
+      out += "." + std::to_string(value);
+    }
+    value = 0;
+  }
+  if (!start) return fail(ErrorCode::kInvalidArgument, "DER: OBJECT IDENTIFIER is truncated");
+  return out;
+}
+
+Result<bool> read_bool(const Tlv& tlv, std::string_view what) {
+  if (tlv.tag != kBoolean || tlv.content.size() != 1 ||
+      (tlv.content[0] != 0x00 && tlv.content[0] != 0xff)) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(what) + ": BOOLEAN must be one octet 0x00 or 0xFF (X.690 §11.1)");
+  }
+  return tlv.content[0] == 0xff;
+}
+
+Result<ByteView> unsigned_integer(const Tlv& tlv, std::string_view what) {
+  const ByteView c = tlv.content;
+  if (tlv.tag != kInteger || c.empty()) {
+    return fail(ErrorCode::kInvalidArgument, std::string(what) + ": not an INTEGER");
+  }
+  if ((c[0] & 0x80U) != 0) {
+    return fail(ErrorCode::kInvalidArgument, std::string(what) + ": INTEGER is negative");
+  }
+  if (c.size() > 1 && c[0] == 0 && (c[1] & 0x80U) == 0) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(what) + ": INTEGER is not minimally encoded (X.690 §8.3.2)");
+  }
+  return c[0] == 0 && c.size() > 1 ? c.subspan(1) : c;
 }
 
 Result<Bytes> ecdsa_raw_to_der(ByteView raw) {

@@ -1,5 +1,6 @@
 #include "signet/core/name.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <string>
@@ -57,7 +58,116 @@ Status check_value(NameAttributeType type, std::string_view value) {
   return {};
 }
 
+bool printable_string_char(unsigned char c) {
+  // X.680 §41.4 Table 10: A-Z a-z 0-9 space ' ( ) + , - . / : = ?
+  return std::isalnum(c) != 0 ||
+         std::string_view(" '()+,-./:=?").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+std::string_view string_type_name(std::uint8_t tag) {
+  switch (tag) {
+    case 0x0c:
+      return "UTF8String";
+    case 0x12:
+      return "NumericString";
+    case 0x13:
+      return "PrintableString";
+    case 0x14:
+      return "T61String";
+    case 0x16:
+      return "IA5String";
+    case 0x1c:
+      return "UniversalString";
+    case 0x1e:
+      return "BMPString";
+    default:
+      return "a non-string type";
+  }
+}
+
+Result<std::string> decode_value(std::uint8_t tag, ByteView content, const std::string& field) {
+  const std::string_view text = as_text(content);
+  if (tag != der::kUtf8String && tag != der::kPrintableString && tag != der::kIa5String) {
+    return fail(ErrorCode::kInvalidArgument,
+                field + " is encoded as " + std::string(string_type_name(tag)) + " (tag 0x" +
+                    to_hex(ByteView(&tag, 1)) +
+                    "); only UTF8String, PrintableString and IA5String are accepted");
+  }
+  if (text.find('\0') != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidArgument, field + " contains a NUL byte");
+  }
+  if (content.empty()) return fail(ErrorCode::kInvalidArgument, field + " is empty");
+  if (content.size() > kMaxDecodedValueBytes) {
+    return fail(ErrorCode::kInvalidArgument, field + " is " + std::to_string(content.size()) +
+                                                 " bytes; the limit is " +
+                                                 std::to_string(kMaxDecodedValueBytes));
+  }
+  if (tag == der::kPrintableString) {
+    for (const std::uint8_t c : content) {
+      if (!printable_string_char(c)) {
+        return fail(ErrorCode::kInvalidArgument, field + " is a PrintableString with character 0x" +
+                                                     to_hex(ByteView(&c, 1)) +
+                                                     " outside its set (X.680 §41.4)");
+      }
+    }
+  }
+  if (tag == der::kIa5String) {
+    for (const std::uint8_t c : content) {
+      if (c >= 0x80) {
+        return fail(ErrorCode::kInvalidArgument, field + " is an IA5String with non-ASCII bytes");
+      }
+    }
+  }
+  if (!printable_utf8_length(text)) {
+    return fail(ErrorCode::kInvalidArgument,
+                field + " is not valid UTF-8 or holds a control character");
+  }
+  return std::string(text);
+}
+
 }  // namespace
+
+Result<DistinguishedName> decode_name(ByteView name_der, std::string_view what) {
+  const std::string prefix(what);
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv name, der::parse_single(name_der, der::kSequence, what));
+  DistinguishedName dn;
+  der::Reader rdns(name.content);
+  while (!rdns.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(const der::Tlv rdn, rdns.expect(der::kSet, prefix + " RDN"));
+    der::Reader atvs(rdn.content);
+    SIGNET_ASSIGN_OR_RETURN(const der::Tlv atv,
+                            atvs.expect(der::kSequence, prefix + " AttributeTypeAndValue"));
+    if (!atvs.empty()) {
+      return fail(ErrorCode::kInvalidArgument,
+                  prefix + " has a multi-valued RDN; one attribute per RDN is accepted");
+    }
+    der::Reader fields(atv.content);
+    SIGNET_ASSIGN_OR_RETURN(const der::Tlv type, fields.expect(der::kOid, prefix + " attribute"));
+    SIGNET_ASSIGN_OR_RETURN(const der::Tlv value, fields.next());
+    if (!fields.empty()) {
+      return fail(ErrorCode::kInvalidArgument,
+                  prefix + " AttributeTypeAndValue has trailing fields");
+    }
+    const AttributeSpec* spec = nullptr;
+    for (const auto& candidate : kAttributes) {
+      if (std::equal(type.content.begin(), type.content.end(), candidate.oid.begin(),
+                     candidate.oid.end())) {
+        spec = &candidate;
+      }
+    }
+    if (spec == nullptr) {
+      const auto dotted = der::oid_to_string(type.content);
+      return fail(ErrorCode::kInvalidArgument, prefix + " attribute " +
+                                                   (dotted ? *dotted : "<malformed OID>") +
+                                                   " is not supported (CN, O, OU, C, ST, L)");
+    }
+    SIGNET_ASSIGN_OR_RETURN(
+        std::string text,
+        decode_value(value.tag, value.content, prefix + " " + std::string(spec->short_name)));
+    dn.push_back({spec->type, std::move(text)});
+  }
+  return dn;
+}
 
 std::string_view short_name(NameAttributeType type) noexcept {
   return spec_of(type).short_name;

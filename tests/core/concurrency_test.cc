@@ -50,5 +50,39 @@ TEST(CoreConcurrencyTest, EightThreadsIssueDistinctVerifiableCertificates) {
   EXPECT_EQ(unique.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
+// The CSR walker's proof of possession uses per-thread EVP_PKEY_CTX and process-wide fetched
+// digests: eight threads parse and verify every key type at once, and a tampered request
+// still fails on every thread.
+TEST(CoreConcurrencyTest, EightThreadsParseAndVerifyCsrsOfEveryKeyType) {
+  std::vector<Bytes> good;
+  for (const std::string key : {"EC", "P384", "ED25519", "RSA"}) {
+    testing::CsrSpec spec;
+    spec.key = key;
+    spec.san = "DNS:n1.example,IP:10.0.0.1";
+    good.push_back(testing::make_csr_der(spec));
+  }
+  Bytes tampered = good[0];
+  tampered[tampered.size() - 3] ^= 0x01U;
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 30;
+  std::atomic<int> failures{0};
+  std::atomic<int> wrongly_accepted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kRounds; ++i) {
+        for (const Bytes& der : good) {
+          const auto csr = Csr::parse(der);
+          if (!csr || csr->requested_names().dns.size() != 1) ++failures;
+        }
+        if (Csr::parse(tampered)) ++wrongly_accepted;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(wrongly_accepted.load(), 0);
+}
+
 }  // namespace
 }  // namespace signet

@@ -1,5 +1,9 @@
 #include "signet/core/csr.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include <gtest/gtest.h>
 
 #include "signet/core/pem.h"
@@ -67,6 +71,31 @@ TEST(CsrTest, RefusesMalformedHostileAndUnprovenRequests) {
   CsrSpec uid;
   uid.subject = {{"UID", "x"}, {"CN", "system:node:n1"}};
   expect_refused(make_csr_der(uid), "is not supported (CN, O, OU, C, ST, L)");
+}
+
+// The seed corpus (tests/fuzz/corpus/csr) holds requests made by the openssl CLI for every key
+// type and digest family signet accepts: RSA PKCS#1 and PSS, P-256, P-384 with extensions,
+// Ed25519. Each must parse and prove possession.
+TEST(CsrTest, ParsesOpenSslCliRequestsOfEveryKind) {
+  const std::filesystem::path dir =
+      std::filesystem::path(SIGNET_SOURCE_DIR) / "tests/fuzz/corpus/csr";
+  const auto read = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const auto csr = Csr::parse(as_bytes(read(entry.path())));
+    EXPECT_TRUE(csr) << entry.path() << ": " << csr.error().message();
+    ++count;
+  }
+  EXPECT_GE(count, 7U);
+  const auto pss = Csr::parse(as_bytes(read(dir / "rsa-pss.der")));
+  ASSERT_TRUE(pss);
+  EXPECT_EQ(pss->signature_algorithm(), CsrSignatureAlgorithm::kRsaPssSha256);
+  const auto ed = Csr::parse(as_bytes(read(dir / "ed25519.der")));
+  ASSERT_TRUE(ed);
+  EXPECT_EQ(ed->key().type, KeyType::kEd25519);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@
 namespace signet::testing {
 
 struct CsrSpec {
-  std::string key = "EC";  // "EC" (P-256), "RSA" (2048), "RSA1024"
+  std::string key = "EC";  // "EC" (P-256), "P384", "ED25519", "RSA" (2048), "RSA1024"
   std::vector<std::pair<std::string, std::string>> subject = {{"O", "system:nodes"},
                                                               {"CN", "system:node:n1"}};
   std::string san;  // e.g. "DNS:n1.example" (added as a requested extension)
@@ -29,6 +29,8 @@ inline ossl::EvpPkeyPtr make_key(const std::string& kind) {
     return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
   if (kind == "RSA1024")
     return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024}));
+  if (kind == "P384") return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
+  if (kind == "ED25519") return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
 }
 
@@ -50,7 +52,9 @@ inline Bytes make_csr_der(const CsrSpec& spec) {
     X509_REQ_add_extensions(req.get(), exts);
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   }
-  X509_REQ_sign(req.get(), key.get(), EVP_get_digestbyname(spec.digest.c_str()));
+  // Ed25519 signs the message itself: no digest (RFC 8410 §6).
+  X509_REQ_sign(req.get(), key.get(),
+                spec.key == "ED25519" ? nullptr : EVP_get_digestbyname(spec.digest.c_str()));
   unsigned char* der = nullptr;
   const int len = i2d_X509_REQ(req.get(), &der);
   Bytes out(der, der + len);

@@ -1,5 +1,6 @@
-// libFuzzer target: CSR intake (PEM or DER, proof of possession, subject, SANs) and the profile
-// check on whatever parses.
+// libFuzzer target: CSR intake — the strict DER walker (RFC 2986 §4), PEM, subject, SANs,
+// extensionRequest, signature AlgorithmIdentifier, proof of possession — and the profile check
+// on whatever parses. Seeds cover every key type and digest signet accepts (corpus/csr).
 #include <cstddef>
 #include <cstdint>
 

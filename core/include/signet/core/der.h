@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include "signet/core/bytes.h"
 #include "signet/core/result.h"
@@ -84,6 +86,22 @@ class Reader {
 
 // Parses exactly one TLV that must span all of `input`.
 [[nodiscard]] Result<Tlv> parse_single(ByteView input, std::uint8_t tag, std::string_view what);
+
+// Checks that `input` is a sequence of well-formed TLVs, descending into every constructed value
+// (tag bit 0x20, X.690 §8.1.2.5), at most `max_depth` levels deep. Hostile input (10,000 nested
+// SEQUENCEs, indefinite lengths hidden in an ANY) is refused before any field is read.
+[[nodiscard]] Status check_structure(ByteView input, std::size_t max_depth);
+
+// Dotted text ("2.5.29.17") of OBJECT IDENTIFIER content octets; refuses an empty OID, a
+// truncated or non-minimal subidentifier (X.690 §8.19.2) and subidentifiers above 2^63.
+[[nodiscard]] Result<std::string> oid_to_string(ByteView content);
+
+// A DER BOOLEAN's value: the content must be one octet, 0x00 or 0xFF (X.690 §11.1).
+[[nodiscard]] Result<bool> read_bool(const Tlv& tlv, std::string_view what);
+
+// The content of a minimally encoded non-negative INTEGER (X.690 §8.3.2), without the leading
+// 0x00 that keeps it positive; refuses negative and non-minimal encodings.
+[[nodiscard]] Result<ByteView> unsigned_integer(const Tlv& tlv, std::string_view what);
 
 // ECDSA: PKCS#11 returns r‖s (PKCS#11 v2.40 §2.3.1); X.509 carries Ecdsa-Sig-Value
 // SEQUENCE { r INTEGER, s INTEGER } (RFC 5480 §2.2, RFC 3279 §2.2.3).

@@ -3,6 +3,7 @@
 // PrintableString for countryName per X.520).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,13 @@ using DistinguishedName = std::vector<NameAttribute>;  // in RDN order, one attr
 
 // The DER Name for `dn`.
 [[nodiscard]] Result<Bytes> encode_name(const DistinguishedName& dn);
+
+// Reads a DER Name (RFC 5280 §4.1.2.4) that came from outside, e.g. a CSR's subject: one
+// attribute per RDN, only the types above, values in UTF8String, PrintableString (its X.680
+// §41.4 character set) or IA5String, valid UTF-8 with no NUL or other control character, at most
+// kMaxDecodedValueBytes each. `what` starts every message ("CSR subject").
+inline constexpr std::size_t kMaxDecodedValueBytes = 1024;
+[[nodiscard]] Result<DistinguishedName> decode_name(ByteView name_der, std::string_view what);
 
 // "CN=system:node:n1, O=system:nodes" for messages and listings.
 [[nodiscard]] std::string format_name(const DistinguishedName& dn);
