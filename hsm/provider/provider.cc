@@ -178,14 +178,15 @@ const OSSL_ITEM* reason_strings() {
 }
 
 void raise(const ProviderContext& ctx, ErrorCode code, const std::string& message,
-           const char* function) {
+           const char* function, std::source_location where) {
   ctx.new_error(ctx.handle);
-  ctx.set_error_debug(ctx.handle, __FILE__, __LINE__, function);
+  ctx.set_error_debug(ctx.handle, where.file_name(), static_cast<int>(where.line()), function);
   set_error(ctx, reason_of(code), "%s", message.c_str());
 }
 
-void raise(const ProviderContext& ctx, const Error& error, const char* function) {
-  raise(ctx, error.code(), error.message(), function);
+void raise(const ProviderContext& ctx, const Error& error, const char* function,
+           std::source_location where) {
+  raise(ctx, error.code(), error.message(), function, where);
 }
 
 Result<std::string> resolve_module(const ProviderContext& ctx, const std::string* uri_module_path) {

@@ -3,6 +3,7 @@
 // PKCS#11 module named in its configuration section. Internal to hsm/provider.
 #pragma once
 
+#include <source_location>
 #include <string>
 
 #include <openssl/core.h>
@@ -32,9 +33,11 @@ struct ProviderContext {
 
 // Raises `error` on the caller's OpenSSL error queue: the reason is the error code (its text
 // says whether to retry), the data is the message. PINs never reach messages (secret.h).
-void raise(const ProviderContext& ctx, const Error& error, const char* function);
+// The debug location is the caller's, so `openssl` error lines point at the failing operation.
+void raise(const ProviderContext& ctx, const Error& error, const char* function,
+           std::source_location where = std::source_location::current());
 void raise(const ProviderContext& ctx, ErrorCode code, const std::string& message,
-           const char* function);
+           const char* function, std::source_location where = std::source_location::current());
 
 // The PKCS#11 module for a key: the URI's module-path, else the provider's configured
 // pkcs11-module-path, else $SIGNET_PKCS11_MODULE; no silent default (as the CLI's

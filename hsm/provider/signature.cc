@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <source_location>
 #include <string>
 #include <string_view>
 
@@ -44,11 +45,12 @@ SignatureContext* as_ctx(void* p) {
 }
 
 void raise_at(const SignatureContext& sc, ErrorCode code, const std::string& message,
-              const char* function) {
-  raise(*sc.ctx, code, message, function);
+              const char* function, std::source_location where = std::source_location::current()) {
+  raise(*sc.ctx, code, message, function, where);
 }
-void raise_at(const SignatureContext& sc, const Error& error, const char* function) {
-  raise(*sc.ctx, error, function);
+void raise_at(const SignatureContext& sc, const Error& error, const char* function,
+              std::source_location where = std::source_location::current()) {
+  raise(*sc.ctx, error, function, where);
 }
 
 std::string_view digest_name(DigestAlgorithm d) {

@@ -131,6 +131,44 @@ TEST_P(ProviderKeyTest, CertificateOfAnotherKeyDoesNotMatch) {
   ERR_clear_error();
 }
 
+// EVP_PKEY_sign over a digest the caller computed (openssl pkeyutl -sign): one C_Sign, verified
+// with the public key alone in the default library context.
+TEST_P(ProviderKeyTest, SignsPrecomputedDigest) {
+  ASSERT_TRUE(ready_);
+  Bytes spki;
+  const ossl::EvpPkeyPtr key = load_key(generate("k", GetParam().spec, &spki));
+  ASSERT_TRUE(key) << error_queue();
+  const std::string message = "signed by a token key through EVP_PKEY_sign";
+  unsigned char digest[32];
+  unsigned int digest_len = 0;
+  ASSERT_EQ(EVP_Digest(message.data(), message.size(), digest, &digest_len, EVP_sha256(), nullptr),
+            1);
+  const ossl::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx_, key.get(), nullptr));
+  ASSERT_TRUE(ctx);
+  ASSERT_EQ(EVP_PKEY_sign_init(ctx.get()), 1) << error_queue();
+  ASSERT_EQ(EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256()), 1) << error_queue();
+  std::size_t sig_len = 0;
+  ASSERT_EQ(EVP_PKEY_sign(ctx.get(), nullptr, &sig_len, digest, digest_len), 1);
+  Bytes sig(sig_len);
+  ASSERT_EQ(EVP_PKEY_sign(ctx.get(), sig.data(), &sig_len, digest, digest_len), 1) << error_queue();
+  sig.resize(sig_len);
+  // A digest of the wrong length is refused, not signed.
+  std::size_t short_len = sig.size();
+  Bytes ignored(sig.size());
+  EXPECT_NE(EVP_PKEY_sign(ctx.get(), ignored.data(), &short_len, digest, 20), 1);
+  EXPECT_NE(error_queue().find("expected a 32-octet digest to sign, got 20 octets"),
+            std::string::npos);
+
+  const unsigned char* p = spki.data();
+  const ossl::EvpPkeyPtr pub(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
+  ASSERT_TRUE(pub);
+  const ossl::EvpPkeyCtxPtr vctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pub.get(), nullptr));
+  ASSERT_EQ(EVP_PKEY_verify_init(vctx.get()), 1);
+  ASSERT_EQ(EVP_PKEY_CTX_set_signature_md(vctx.get(), EVP_sha256()), 1);
+  EXPECT_EQ(EVP_PKEY_verify(vctx.get(), sig.data(), sig.size(), digest, digest_len), 1)
+      << error_queue();
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Keys, ProviderKeyTest,
     ::testing::Values(KeyCase{"ecdsa-p256", "EC", 256, NID_ecdsa_with_SHA256, "EcP256"},
