@@ -4,6 +4,7 @@
 // (X509_check_private_key, SSL_CTX_use_PrivateKey), bits/security-bits/max-size and the EC
 // group — is answered from the public half by the application's default key management.
 // Private parts are never exported or imported: the private key stays in the token.
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -52,9 +53,12 @@ void key_free(void* keydata) {
 // is of this key management's family.
 template <Family F>
 void* key_load(const void* reference, size_t reference_size) {
-  const KeyReference* ref = nullptr;
-  if (reference == nullptr || reference_size != sizeof ref) return nullptr;
-  std::memcpy(static_cast<void*>(&ref), reference, sizeof ref);
+  std::uintptr_t address = 0;
+  if (reference == nullptr || reference_size != sizeof address) return nullptr;
+  std::memcpy(&address, reference, sizeof address);
+  // The address store.cc wrote; the magic below catches a reference that is not one.
+  const auto* ref =
+      reinterpret_cast<const KeyReference*>(address);  // NOLINT(performance-no-int-to-ptr)
   if (ref == nullptr || ref->magic != KeyReference::kMagic || !ref->key || !ref->pub ||
       ref->key->family() != F) {
     return nullptr;

@@ -4,7 +4,9 @@
 // pin-source, one login, the key looked up and self-tested) and handed to the key management by
 // reference, so no key material crosses the provider boundary. pin-value is refused by the URI
 // parser: a PIN in a URI ends up in shell history and process listings.
+#include <cstdint>
 #include <new>
+#include <optional>
 #include <string>
 
 #include <openssl/core_dispatch.h>
@@ -41,9 +43,10 @@ void* store_open(void* provctx, const char* uri) {
     raise(*ctx, parsed.error(), "store_open");
     return nullptr;
   }
-  if (parsed->type && *parsed->type != "private") {
+  const std::optional<std::string>& type = parsed->type;
+  if (type.has_value() && *type != "private") {
     raise(*ctx, ErrorCode::kInvalidArgument,
-          "signet provider: the URI names type=" + *parsed->type +
+          "signet provider: the URI names type=" + *type +
               "; signet's store serves private keys (type=private) only",
           "store_open");
     return nullptr;
@@ -95,7 +98,8 @@ int store_load(void* p, OSSL_CALLBACK* object_cb, void* object_cbarg,
   ref.ctx = sc.ctx;
   ref.key = std::move(*key);
   ref.pub = std::move(*pub);
-  KeyReference* address = &ref;
+  // The reference is the address as an integer (token_key.h KeyReference).
+  auto address = reinterpret_cast<std::uintptr_t>(&ref);
   int object_type = OSSL_OBJECT_PKEY;
   // The key management's name (dispatch.h): RSA or EC, resolved in this provider first.
   char* data_type = const_cast<char*>(ref.key->family() == Family::kRsa ? "RSA" : "EC");  // NOLINT
