@@ -8,8 +8,10 @@ namespace signet::provider {
 
 extern const OSSL_DISPATCH kRsaKeymgmt[];
 extern const OSSL_DISPATCH kEcKeymgmt[];
+extern const OSSL_DISPATCH kEd25519Keymgmt[];
 extern const OSSL_DISPATCH kRsaSignature[];
 extern const OSSL_DISPATCH kEcdsaSignature[];
+extern const OSSL_DISPATCH kEd25519Signature[];
 extern const OSSL_DISPATCH kPkcs11Store[];
 
 // The names the key management answers to query_operation_name(OSSL_OP_SIGNATURE). Not "RSA" or
@@ -18,5 +20,6 @@ extern const OSSL_DISPATCH kPkcs11Store[];
 // signet's own signature implementations.
 inline constexpr const char* kRsaSignatureName = "SIGNET-RSA";
 inline constexpr const char* kEcdsaSignatureName = "SIGNET-ECDSA";
+inline constexpr const char* kEd25519SignatureName = "SIGNET-ED25519";
 
 }  // namespace signet::provider

@@ -1,5 +1,5 @@
-// KEYMGMT for token keys (provider-keymgmt(7)): RSA and EC key objects that hold an opened token
-// key and its public half. What OpenSSL asks of a key without signing — export of the public
+// KEYMGMT for token keys (provider-keymgmt(7)): RSA, EC and Ed25519 key objects that hold an opened
+// token key and its public half. What OpenSSL asks of a key without signing — export of the public
 // key (SubjectPublicKeyInfo encoders), match against a certificate's key
 // (X509_check_private_key, SSL_CTX_use_PrivateKey), bits/security-bits/max-size and the EC
 // group — is answered from the public half by the application's default key management.
@@ -26,7 +26,15 @@ constexpr int kPublic = OSSL_KEYMGMT_SELECT_PUBLIC_KEY;
 constexpr int kParameters = OSSL_KEYMGMT_SELECT_ALL_PARAMETERS;
 
 const char* internal_name(Family family) {
-  return family == Family::kRsa ? "RSA" : "EC";
+  switch (family) {
+    case Family::kRsa:
+      return "RSA";
+    case Family::kEc:
+      return "EC";
+    case Family::kEd25519:
+      return "ED25519";
+  }
+  return "EC";
 }
 
 KeyData* as_key(void* keydata) {
@@ -154,9 +162,13 @@ const OSSL_PARAM* key_io_types(int selection) {
       OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_ENCODING, nullptr, 0),
       OSSL_PARAM_utf8_string(OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, nullptr, 0),
       OSSL_PARAM_END};
+  static const OSSL_PARAM kEd25519[] = {
+      OSSL_PARAM_octet_string(OSSL_PKEY_PARAM_PUB_KEY, nullptr, 0), OSSL_PARAM_END};
   static const OSSL_PARAM kNone[] = {OSSL_PARAM_END};
   if ((selection & (kPublic | kParameters)) == 0) return kNone;
-  return F == Family::kRsa ? kRsa : kEc;
+  if constexpr (F == Family::kRsa) return kRsa;
+  if constexpr (F == Family::kEc) return kEc;
+  return kEd25519;
 }
 
 void* key_dup(const void* keydata, int selection) {
@@ -193,7 +205,9 @@ const OSSL_PARAM* key_gettable_params(void* provctx) {
 template <Family F>
 const char* key_query_operation_name(int operation) {
   if (operation != OSSL_OP_SIGNATURE) return nullptr;
-  return F == Family::kRsa ? kRsaSignatureName : kEcdsaSignatureName;
+  if constexpr (F == Family::kRsa) return kRsaSignatureName;
+  if constexpr (F == Family::kEc) return kEcdsaSignatureName;
+  return kEd25519SignatureName;
 }
 
 }  // namespace
@@ -227,6 +241,21 @@ const OSSL_DISPATCH kEcKeymgmt[] = {
     {OSSL_FUNC_KEYMGMT_GET_PARAMS, fn(key_get_params)},
     {OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, fn(key_gettable_params<Family::kEc>)},
     {OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, fn(key_query_operation_name<Family::kEc>)},
+    {0, nullptr}};
+const OSSL_DISPATCH kEd25519Keymgmt[] = {
+    {OSSL_FUNC_KEYMGMT_NEW, fn(key_new<Family::kEd25519>)},
+    {OSSL_FUNC_KEYMGMT_FREE, fn(key_free)},
+    {OSSL_FUNC_KEYMGMT_LOAD, fn(key_load<Family::kEd25519>)},
+    {OSSL_FUNC_KEYMGMT_HAS, fn(key_has)},
+    {OSSL_FUNC_KEYMGMT_MATCH, fn(key_match)},
+    {OSSL_FUNC_KEYMGMT_IMPORT, fn(key_import)},
+    {OSSL_FUNC_KEYMGMT_IMPORT_TYPES, fn(key_io_types<Family::kEd25519>)},
+    {OSSL_FUNC_KEYMGMT_EXPORT, fn(key_export)},
+    {OSSL_FUNC_KEYMGMT_EXPORT_TYPES, fn(key_io_types<Family::kEd25519>)},
+    {OSSL_FUNC_KEYMGMT_DUP, fn(key_dup)},
+    {OSSL_FUNC_KEYMGMT_GET_PARAMS, fn(key_get_params)},
+    {OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, fn(key_gettable_params<Family::kEd25519>)},
+    {OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, fn(key_query_operation_name<Family::kEd25519>)},
     {0, nullptr}};
 
 }  // namespace signet::provider

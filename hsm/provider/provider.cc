@@ -1,8 +1,9 @@
 // The signet OpenSSL 3 provider: token keys as EVP_PKEYs (provider-base(7)).
 //
 //   OSSL_STORE loader "pkcs11"  RFC 7512 URI -> a key object holding an open hsm Signer
-//   KEYMGMT RSA, EC            public half exported, match/has, size parameters; no private parts
-//   SIGNATURE SIGNET-RSA/-ECDSA  digest_sign: hash here, one C_Sign for the digest in the token
+//   KEYMGMT RSA, EC, ED25519   public half exported, match/has, size parameters; no private parts
+//   SIGNATURE SIGNET-RSA/-ECDSA/-ED25519  digest_sign: hash here (Ed25519: the message), one
+//                                C_Sign in the token
 //
 // Only OSSL_provider_init is exported from the module (exports.map); everything else, including
 // the statically linked signet_core and signet_hsm, stays private to it.
@@ -40,11 +41,15 @@ const OSSL_ALGORITHM kKeymgmt[] = {{"RSA:rsaEncryption:1.2.840.113549.1.1.1", kO
                                     kRsaKeymgmt, "signet: RSA key in a PKCS#11 token"},
                                    {"EC:id-ecPublicKey:1.2.840.10045.2.1", kOwnProperty, kEcKeymgmt,
                                     "signet: EC key (P-256, P-384) in a PKCS#11 token"},
+                                   {"ED25519:1.3.101.112", kOwnProperty, kEd25519Keymgmt,
+                                    "signet: Ed25519 key in a PKCS#11 token"},
                                    {nullptr, nullptr, nullptr, nullptr}};
 const OSSL_ALGORITHM kSignature[] = {{kRsaSignatureName, kOwnProperty, kRsaSignature,
                                       "signet: RSA PKCS#1 v1.5 and PSS with SHA-256 in a token"},
                                      {kEcdsaSignatureName, kOwnProperty, kEcdsaSignature,
                                       "signet: ECDSA with SHA-256/SHA-384 in a token"},
+                                     {kEd25519SignatureName, kOwnProperty, kEd25519Signature,
+                                      "signet: Ed25519 (RFC 8032 PureEdDSA) in a token"},
                                      {nullptr, nullptr, nullptr, nullptr}};
 const OSSL_ALGORITHM kStore[] = {
     {"pkcs11", kOwnProperty, kPkcs11Store, "signet: RFC 7512 pkcs11: URIs"},

@@ -1,11 +1,13 @@
-// SIGNATURE for token keys (provider-signature(7)): RSA PKCS#1 v1.5 and RSASSA-PSS, and ECDSA.
+// SIGNATURE for token keys (provider-signature(7)): RSA PKCS#1 v1.5 and RSASSA-PSS, ECDSA, and
+// Ed25519 (PureEdDSA, RFC 8032 §5.1: the token signs the message itself, in one shot).
 // The message is hashed here with a digest fetched from the application's library context, and
 // the token signs the digest in one C_Sign (hsm Signer::sign) — the engine's hot-path shape.
 // ALGORITHM_ID gives X509_sign/X509_CRL_sign the AlgorithmIdentifier (core/algorithm.h), so the
 // certificate names exactly what was signed (RFC 5280 §4.1.1.2).
 //
 // Supported: RSA with SHA-256 (PKCS#1 v1.5, or PSS with MGF1-SHA-256 and a 32-octet salt, which
-// is what TLS 1.3's rsa_pss_rsae_sha256 asks, RFC 8446 §4.2.3); ECDSA with SHA-256 or SHA-384.
+// is what TLS 1.3's rsa_pss_rsae_sha256 asks, RFC 8446 §4.2.3); ECDSA with SHA-256 or SHA-384;
+// Ed25519 with no digest.
 // Anything else is refused at init, which libssl's sigalg choice takes as "not this one"
 // (EVP_PKEY_digestsign_supports_digest), so a TLS peer is offered only what the token can do.
 #include <algorithm>
@@ -63,6 +65,7 @@ std::size_t digest_size(DigestAlgorithm d) {
 
 // The algorithm the token signs with, from the key family, digest and padding chosen.
 Result<SignatureAlgorithm> algorithm_of(const SignatureContext& sc) {
+  if (sc.family == Family::kEd25519) return SignatureAlgorithm::kEd25519;
   if (sc.family == Family::kRsa) {
     if (sc.digest != DigestAlgorithm::kSha256) {
       return fail(ErrorCode::kInvalidArgument,
@@ -77,12 +80,20 @@ Result<SignatureAlgorithm> algorithm_of(const SignatureContext& sc) {
 // The largest signature: the modulus for RSA; for ECDSA a DER SEQUENCE of two INTEGERs of up to
 // one octet more than the order each (SEC 1 §C.5), under 128 octets for P-256 and P-384.
 std::size_t max_signature_size(const SignatureContext& sc) {
+  if (sc.family == Family::kEd25519) return 64;  // RFC 8032 §5.1.6
   const std::size_t octets = (sc.key->info().bits + 7) / 8;
   if (sc.family == Family::kRsa) return octets;
   return 2 * (octets + 3) + 2;
 }
 
 Result<DigestAlgorithm> parse_digest(const SignatureContext& sc, const char* name) {
+  if (sc.family == Family::kEd25519) {
+    if (name == nullptr || *name == '\0') return DigestAlgorithm::kNone;
+    return fail(ErrorCode::kInvalidArgument,
+                std::string("signet provider: Ed25519 signs the message itself (RFC 8032 "
+                            "PureEdDSA); no digest may be set, got '") +
+                    name + "'");
+  }
   if (name == nullptr || *name == '\0') {
     // The key's default (the one signet's CAs use, core default_signature_algorithm).
     return sc.key->info().type == KeyType::kEcP384 ? DigestAlgorithm::kSha384
@@ -220,6 +231,26 @@ int sign_digest(SignatureContext& sc, unsigned char* sig, size_t* siglen, size_t
   return 1;
 }
 
+// Ed25519: the message goes to the token as it is (CKM_EDDSA, PKCS#11 v3.0 §2.3.14).
+int sign_message(SignatureContext& sc, unsigned char* sig, size_t* siglen, size_t sigsize,
+                 ByteView message) {
+  auto signature = sc.key->sign(SignatureAlgorithm::kEd25519, message);
+  if (!signature) {
+    raise_at(sc, signature.error(), "digest_sign");
+    return 0;
+  }
+  if (signature->size() > sigsize) {
+    raise_at(sc, ErrorCode::kInvalidArgument,
+             "signet provider: signature buffer of " + std::to_string(sigsize) +
+                 " octets is too small for " + std::to_string(signature->size()),
+             "digest_sign");
+    return 0;
+  }
+  std::copy(signature->begin(), signature->end(), sig);
+  *siglen = signature->size();
+  return 1;
+}
+
 int sig_sign(void* p, unsigned char* sig, size_t* siglen, size_t sigsize, const unsigned char* tbs,
              size_t tbslen) {
   return sign_digest(*as_ctx(p), sig, siglen, sigsize, ByteView(tbs, tbslen), "sign");
@@ -234,6 +265,7 @@ int sig_digest_sign_init(void* p, const char* mdname, void* keydata, const OSSL_
     return 0;
   }
   sc.digest = *digest;
+  if (sc.family == Family::kEd25519) return sig_set_ctx_params(p, params);  // nothing to hash
   const std::string name(digest_name(sc.digest));
   sc.md.reset(EVP_MD_fetch(sc.ctx->libctx, name.c_str(), kInternalQuery));
   sc.mdctx.reset(EVP_MD_CTX_new());
@@ -248,7 +280,13 @@ int sig_digest_sign_init(void* p, const char* mdname, void* keydata, const OSSL_
 
 int sig_digest_sign_update(void* p, const unsigned char* data, size_t datalen) {
   SignatureContext& sc = *as_ctx(p);
-  if (!sc.mdctx) return 0;
+  if (!sc.mdctx) {
+    raise_at(sc, ErrorCode::kInvalidArgument,
+             "signet provider: Ed25519 token keys sign in one shot (EVP_DigestSign), not by "
+             "update/final",
+             "digest_sign_update");
+    return 0;
+  }
   return EVP_DigestUpdate(sc.mdctx.get(), data, datalen);
 }
 
@@ -274,6 +312,10 @@ int sig_digest_sign(void* p, unsigned char* sig, size_t* siglen, size_t sigsize,
     *siglen = max_signature_size(sc);
     return 1;
   }
+  if (sc.family == Family::kEd25519) {
+    if (!sc.key) return 0;
+    return sign_message(sc, sig, siglen, sigsize, ByteView(tbs, tbslen));
+  }
   if (sig_digest_sign_update(p, tbs, tbslen) != 1) return 0;
   return sig_digest_sign_final(p, sig, siglen, sigsize);
 }
@@ -289,8 +331,8 @@ int sig_get_ctx_params(void* p, OSSL_PARAM params[]) {
     const ByteView der = algorithm_identifier_der(*alg);
     if (OSSL_PARAM_set_octet_string(aid, der.data(), der.size()) != 1) return 0;
   }
-  if (OSSL_PARAM* d = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST)) {
-    if (sc.digest == DigestAlgorithm::kNone) return 0;
+  OSSL_PARAM* d = OSSL_PARAM_locate(params, OSSL_SIGNATURE_PARAM_DIGEST);
+  if (d != nullptr && sc.digest != DigestAlgorithm::kNone) {
     const std::string name(digest_name(sc.digest));
     if (OSSL_PARAM_set_utf8_string(d, name.c_str()) != 1) return 0;
   }
@@ -428,7 +470,10 @@ const OSSL_PARAM* sig_settable_ctx_params(void* /*ctx*/, void* /*provctx*/) {
       OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, nullptr, 0), OSSL_PARAM_END};
   static const OSSL_PARAM kEc[] = {OSSL_PARAM_utf8_string(OSSL_SIGNATURE_PARAM_DIGEST, nullptr, 0),
                                    OSSL_PARAM_END};
-  return F == Family::kRsa ? kRsa : kEc;
+  static const OSSL_PARAM kNone[] = {OSSL_PARAM_END};
+  if constexpr (F == Family::kRsa) return kRsa;
+  if constexpr (F == Family::kEc) return kEc;
+  return kNone;
 }
 
 }  // namespace
@@ -462,6 +507,19 @@ const OSSL_DISPATCH kEcdsaSignature[] = {
     {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, fn(sig_gettable_ctx_params)},
     {OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, fn(sig_set_ctx_params)},
     {OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, fn(sig_settable_ctx_params<Family::kEc>)},
+    {0, nullptr}};
+
+// No EVP_PKEY_sign (PureEdDSA has no pre-hashed form here) and no update/final: one shot only.
+const OSSL_DISPATCH kEd25519Signature[] = {
+    {OSSL_FUNC_SIGNATURE_NEWCTX, fn(sig_newctx_for<Family::kEd25519>)},
+    {OSSL_FUNC_SIGNATURE_FREECTX, fn(sig_freectx)},
+    {OSSL_FUNC_SIGNATURE_DUPCTX, fn(sig_dupctx)},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN_INIT, fn(sig_digest_sign_init)},
+    {OSSL_FUNC_SIGNATURE_DIGEST_SIGN, fn(sig_digest_sign)},
+    {OSSL_FUNC_SIGNATURE_GET_CTX_PARAMS, fn(sig_get_ctx_params)},
+    {OSSL_FUNC_SIGNATURE_GETTABLE_CTX_PARAMS, fn(sig_gettable_ctx_params)},
+    {OSSL_FUNC_SIGNATURE_SET_CTX_PARAMS, fn(sig_set_ctx_params)},
+    {OSSL_FUNC_SIGNATURE_SETTABLE_CTX_PARAMS, fn(sig_settable_ctx_params<Family::kEd25519>)},
     {0, nullptr}};
 
 }  // namespace signet::provider

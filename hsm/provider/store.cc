@@ -102,7 +102,10 @@ int store_load(void* p, OSSL_CALLBACK* object_cb, void* object_cbarg,
   auto address = reinterpret_cast<std::uintptr_t>(&ref);
   int object_type = OSSL_OBJECT_PKEY;
   // The key management's name (dispatch.h): RSA or EC, resolved in this provider first.
-  char* data_type = const_cast<char*>(ref.key->family() == Family::kRsa ? "RSA" : "EC");  // NOLINT
+  const Family family = ref.key->family();
+  char* data_type = const_cast<char*>(family == Family::kRsa  ? "RSA"  // NOLINT
+                                      : family == Family::kEc ? "EC"
+                                                              : "ED25519");
   OSSL_PARAM params[] = {
       OSSL_PARAM_int(OSSL_OBJECT_PARAM_TYPE, &object_type),
       OSSL_PARAM_utf8_string(OSSL_OBJECT_PARAM_DATA_TYPE, data_type, 0),

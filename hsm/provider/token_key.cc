@@ -11,12 +11,6 @@ Result<std::shared_ptr<TokenKey>> TokenKey::open(const ProviderContext& ctx,
   SIGNET_ASSIGN_OR_RETURN(std::string module,
                           resolve_module(ctx, uri.module_path ? &*uri.module_path : nullptr));
   SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<Signer> signer, hsm::open_signer(module, uri));
-  if (key_type_of(signer->algorithm()) == KeyType::kEd25519) {
-    return fail(ErrorCode::kInvalidArgument,
-                "key " + signer->describe() +
-                    " is an Ed25519 key; the signet provider serves RSA and ECDSA (P-256, P-384) "
-                    "keys only");
-  }
   return std::shared_ptr<TokenKey>(new TokenKey(std::move(module), uri, std::move(signer)));
 }
 
@@ -28,7 +22,16 @@ TokenKey::TokenKey(std::string module, hsm::Pkcs11Uri uri, std::unique_ptr<Signe
 }
 
 Family TokenKey::family() const noexcept {
-  return info_.type == KeyType::kRsa ? Family::kRsa : Family::kEc;
+  switch (info_.type) {
+    case KeyType::kRsa:
+      return Family::kRsa;
+    case KeyType::kEd25519:
+      return Family::kEd25519;
+    case KeyType::kEcP256:
+    case KeyType::kEcP384:
+      return Family::kEc;
+  }
+  return Family::kEc;
 }
 
 ByteView TokenKey::public_key_der() const noexcept {

@@ -19,8 +19,8 @@
 
 namespace signet::provider {
 
-// The two key families the provider registers key management for.
-enum class Family { kRsa, kEc };
+// The key families the provider registers key management for.
+enum class Family { kRsa, kEc, kEd25519 };
 
 // One opened token key, shared by every EVP_PKEY (and duplicate) made from it.
 class TokenKey {

@@ -102,9 +102,13 @@ TEST_P(ProviderCliTest, OpensslSignsWithTokenKeyAndVerifiersAccept) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Keys, ProviderCliTest, ::testing::Values("ecdsa-p256", "rsa-2048"),
+INSTANTIATE_TEST_SUITE_P(Keys, ProviderCliTest,
+                         ::testing::Values("ecdsa-p256", "rsa-2048", "ed25519"),
                          [](const ::testing::TestParamInfo<const char*>& p) {
-                           return std::string(p.param[0] == 'e' ? "EcP256" : "Rsa2048");
+                           const std::string spec = p.param;
+                           return spec == "ecdsa-p256" ? std::string("EcP256")
+                                  : spec == "rsa-2048" ? std::string("Rsa2048")
+                                                       : std::string("Ed25519");
                          });
 
 class ProviderCliConfigTest : public ProviderCliTest {};

@@ -2,6 +2,7 @@
 // X509_CRL_sign with it, the results verified in OpenSSL's default library context (which never
 // saw the provider); the private key never exported; clear refusals for bad URIs and PINs.
 #include <cstdlib>
+#include <ctime>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -22,9 +23,14 @@ struct KeyCase {
   const char* spec;
   const char* type;  // EVP_PKEY_is_a
   int bits;
-  int signature_nid;  // of certificates signed with SHA-256 by default
+  int signature_nid;      // of certificates signed with `md`
+  const EVP_MD* (*md)();  // nullptr: no digest (Ed25519)
   const char* name;
 };
+
+const EVP_MD* md_of(const KeyCase& c) {
+  return c.md == nullptr ? nullptr : c.md();
+}
 
 void PrintTo(const KeyCase& c, std::ostream* os) {
   *os << c.name;
@@ -55,7 +61,7 @@ TEST_P(ProviderKeyTest, StoreGivesTokenKeyThatSignsCertificateAndCrl) {
   EXPECT_EQ(spki_of(key.get()), token_spki);
 
   // X509_sign: certificate signed in the token, verified by the default provider alone.
-  const ossl::X509Ptr cert = self_signed(key.get(), "signet-provider-ca", EVP_sha256());
+  const ossl::X509Ptr cert = self_signed(key.get(), "signet-provider-ca", md_of(GetParam()));
   ASSERT_TRUE(cert) << error_queue();
   EXPECT_EQ(X509_check_private_key(cert.get(), key.get()), 1) << error_queue();
   const ossl::X509Ptr seen = reparse(cert.get());
@@ -79,7 +85,7 @@ TEST_P(ProviderKeyTest, StoreGivesTokenKeyThatSignsCertificateAndCrl) {
   X509_REVOKED_set_serialNumber(revoked, serial.get());
   X509_REVOKED_set_revocationDate(revoked, now.get());
   ASSERT_EQ(X509_CRL_add0_revoked(crl.get(), revoked), 1);
-  ASSERT_GT(X509_CRL_sign(crl.get(), key.get(), EVP_sha256()), 0) << error_queue();
+  ASSERT_GT(X509_CRL_sign(crl.get(), key.get(), md_of(GetParam())), 0) << error_queue();
   unsigned char* der = nullptr;
   const int len = i2d_X509_CRL(crl.get(), &der);
   ASSERT_GT(len, 0);
@@ -123,7 +129,7 @@ TEST_P(ProviderKeyTest, CertificateOfAnotherKeyDoesNotMatch) {
   const ossl::EvpPkeyPtr a = load_key(first);
   const ossl::EvpPkeyPtr b = load_key(second);
   ASSERT_TRUE(a && b) << error_queue();
-  const ossl::X509Ptr cert = self_signed(a.get(), "first", EVP_sha256());
+  const ossl::X509Ptr cert = self_signed(a.get(), "first", md_of(GetParam()));
   ASSERT_TRUE(cert) << error_queue();
   EXPECT_EQ(X509_check_private_key(cert.get(), a.get()), 1);
   EXPECT_EQ(X509_check_private_key(cert.get(), b.get()), 0);
@@ -138,6 +144,13 @@ TEST_P(ProviderKeyTest, SignsPrecomputedDigest) {
   Bytes spki;
   const ossl::EvpPkeyPtr key = load_key(generate("k", GetParam().spec, &spki));
   ASSERT_TRUE(key) << error_queue();
+  if (GetParam().md == nullptr) {
+    // PureEdDSA has no pre-hashed form: refused, not faked.
+    const ossl::EvpPkeyCtxPtr ed(EVP_PKEY_CTX_new_from_pkey(libctx_, key.get(), nullptr));
+    EXPECT_NE(EVP_PKEY_sign_init(ed.get()), 1);
+    ERR_clear_error();
+    return;
+  }
   const std::string message = "signed by a token key through EVP_PKEY_sign";
   unsigned char digest[32];
   unsigned int digest_len = 0;
@@ -171,9 +184,12 @@ TEST_P(ProviderKeyTest, SignsPrecomputedDigest) {
 
 INSTANTIATE_TEST_SUITE_P(
     Keys, ProviderKeyTest,
-    ::testing::Values(KeyCase{"ecdsa-p256", "EC", 256, NID_ecdsa_with_SHA256, "EcP256"},
-                      KeyCase{"ecdsa-p384", "EC", 384, NID_ecdsa_with_SHA256, "EcP384"},
-                      KeyCase{"rsa-2048", "RSA", 2048, NID_sha256WithRSAEncryption, "Rsa2048"}),
+    ::testing::Values(KeyCase{"ecdsa-p256", "EC", 256, NID_ecdsa_with_SHA256, EVP_sha256, "EcP256"},
+                      // SHA-384 on P-384 (signet's pairing) names ecdsa-with-SHA384.
+                      KeyCase{"ecdsa-p384", "EC", 384, NID_ecdsa_with_SHA384, EVP_sha384, "EcP384"},
+                      KeyCase{"rsa-2048", "RSA", 2048, NID_sha256WithRSAEncryption, EVP_sha256,
+                              "Rsa2048"},
+                      KeyCase{"ed25519", "ED25519", 256, NID_ED25519, nullptr, "Ed25519"}),
     [](const ::testing::TestParamInfo<KeyCase>& p) { return std::string(p.param.name); });
 
 TEST_F(ProviderTest, RsaPssCertificateHasRfc4055Parameters) {
