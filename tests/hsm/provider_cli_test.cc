@@ -1,6 +1,7 @@
 // Debian's `openssl` command with hsm/provider/openssl-signet.cnf: `openssl req -x509` and
 // `openssl x509 -req -CAkey` sign with token keys named by pkcs11: URIs, and verifiers signet did
-// not write (`openssl verify -x509_strict`, GnuTLS `certtool --verify`) accept the results.
+// not write (`openssl verify -x509_strict`, GnuTLS `certtool --verify`, python-cryptography via
+// tests/interop/check_signed_by.py) accept the results.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -100,6 +101,21 @@ TEST_P(ProviderCliTest, OpensslSignsWithTokenKeyAndVerifiersAccept) {
   EXPECT_EQ(r.out, "leaf.crt: OK\n");
   r = tool({"certtool", "--verify", "--load-ca-certificate", "ca.crt", "--infile", "leaf.crt"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string checker = std::string(SIGNET_SOURCE_DIR) + "/tests/interop/check_signed_by.py";
+  for (const char* cert : {"leaf.crt", "ca.crt"}) {
+    r = tool({"python3", checker, cert, "ca.crt"});
+    EXPECT_EQ(r.exit_code, 0) << cert << ": " << r.out << r.err;
+    EXPECT_EQ(r.out.rfind("ok: ", 0), 0U) << r.out;
+  }
+  // The checker can fail: a certificate is not signed by an unrelated key's certificate.
+  ASSERT_EQ(tool({"openssl", "req", "-new", "-x509", "-newkey", "ec", "-pkeyopt",
+                  "ec_paramgen_curve:P-256", "-nodes", "-keyout", "other.key", "-subj",
+                  "/CN=signet cli CA", "-out", "other.crt"})
+                .exit_code,
+            0);
+  r = tool({"python3", checker, "leaf.crt", "other.crt"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("FAIL: signature", 0), 0U) << r.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Keys, ProviderCliTest,
