@@ -127,6 +127,20 @@ INSTANTIATE_TEST_SUITE_P(Keys, ProviderCliTest,
                                                        : std::string("Ed25519");
                          });
 
+// The module exports its entry point and nothing else (exports.map): the signet and C++ symbols
+// it links statically can never clash with a host that has its own copies.
+TEST(ProviderModuleTest, ExportsOnlyTheEntryPoint) {
+  const RunResult r = run_program({"nm", "-D", "--defined-only", SIGNET_PROVIDER_PATH},
+                                  std::filesystem::temp_directory_path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::vector<std::string> symbols;
+  for (std::string line; std::getline(lines, line);) {
+    symbols.push_back(line.substr(line.rfind(' ') + 1));
+  }
+  EXPECT_EQ(symbols, std::vector<std::string>{"OSSL_provider_init"}) << r.out;
+}
+
 class ProviderCliConfigTest : public ProviderCliTest {};
 
 // The module from the provider's configuration section when the URI names none.
