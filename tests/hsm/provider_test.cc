@@ -1,9 +1,12 @@
 // The signet provider in-process: a token key through OSSL_STORE as an EVP_PKEY, X509_sign and
 // X509_CRL_sign with it, the results verified in OpenSSL's default library context (which never
 // saw the provider); the private key never exported; clear refusals for bad URIs and PINs.
+#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
@@ -230,6 +233,52 @@ TEST_F(ProviderTest, UnsupportedDigestAndSaltAreRefusedAtInit) {
   EXPECT_LE(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_MAX), 0);
   EXPECT_NE(error_queue().find("PSS salt length must be the digest length (32), got 'max'"),
             std::string::npos);
+}
+
+// One EVP_PKEY shared by several threads, as a TLS server's worker threads share its key: every
+// signature is made in the token (the signer's session pool) and verifies.
+TEST_F(ProviderTest, ThreadsShareOneTokenKey) {
+  ASSERT_TRUE(ready_);
+  Bytes spki;
+  const ossl::EvpPkeyPtr key = load_key(generate("shared", "ecdsa-p256", &spki), nullptr);
+  ASSERT_TRUE(key) << error_queue();
+  const unsigned char* p = spki.data();
+  const ossl::EvpPkeyPtr pub(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
+  ASSERT_TRUE(pub);
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 25;
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string message = "thread " + std::to_string(t) + " message " + std::to_string(i);
+        const ossl::EvpMdCtxPtr sign(EVP_MD_CTX_new());
+        std::size_t len = 0;
+        if (EVP_DigestSignInit_ex(sign.get(), nullptr, "SHA256", libctx_, nullptr, key.get(),
+                                  nullptr) != 1 ||
+            EVP_DigestSign(sign.get(), nullptr, &len, nullptr, 0) != 1) {
+          continue;
+        }
+        Bytes sig(len);
+        if (EVP_DigestSign(sign.get(), sig.data(), &len,
+                           reinterpret_cast<const unsigned char*>(message.data()),
+                           message.size()) != 1) {
+          continue;
+        }
+        const ossl::EvpMdCtxPtr verify(EVP_MD_CTX_new());
+        if (EVP_DigestVerifyInit(verify.get(), nullptr, EVP_sha256(), nullptr, pub.get()) == 1 &&
+            EVP_DigestVerify(verify.get(), sig.data(), len,
+                             reinterpret_cast<const unsigned char*>(message.data()),
+                             message.size()) == 1) {
+          ++good;
+        }
+      }
+      ERR_clear_error();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(good.load(), kThreads * kPerThread);
 }
 
 // (d) refusals: every one a clear message on the error queue, no key, no crash.
