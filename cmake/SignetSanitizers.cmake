@@ -11,10 +11,13 @@ if(SIGNET_SANITIZE)
   add_compile_options(-fsanitize=${_signet_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${_signet_san})
   message(STATUS "signet: sanitizers ${_signet_san}")
-  # The runtimes' default options and suppression files, linked into test binaries and the CLI.
-  set(SIGNET_SANITIZER_DEFAULTS ${PROJECT_SOURCE_DIR}/tests/sanitizers/default_options.cc)
-  set_source_files_properties(${SIGNET_SANITIZER_DEFAULTS} PROPERTIES COMPILE_DEFINITIONS
-    "SIGNET_LSAN_SUPPRESSIONS=\"${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp\";SIGNET_TSAN_SUPPRESSIONS=\"${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan.supp\"")
+  # The runtimes' default options and suppression files, as objects linked into the test
+  # binaries and the CLI (an object library: its definitions travel with it to any directory).
+  add_library(signet_sanitizer_defaults OBJECT ${PROJECT_SOURCE_DIR}/tests/sanitizers/default_options.cc)
+  target_compile_definitions(signet_sanitizer_defaults PRIVATE
+    SIGNET_LSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp"
+    SIGNET_TSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan.supp")
+  set(SIGNET_SANITIZER_DEFAULTS $<TARGET_OBJECTS:signet_sanitizer_defaults>)
 else()
   set(SIGNET_SANITIZER_DEFAULTS "")
 endif()
