@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "signet/core/duration.h"
 #include "signet/core/issuer.h"
 #include "signet/core/ossl.h"
 #include "signet/core/pem.h"
@@ -58,6 +59,14 @@ Result<CaCertificate> CaCertificate::parse(ByteView pem_or_der_bytes) {
     // A CA without SKI (RFC 5280 §4.2.1.2 says MUST): derive one the same way signet does.
     SIGNET_ASSIGN_OR_RETURN(ca.ski_, ::signet::subject_key_id(ca.spki_));
   }
+  SIGNET_ASSIGN_OR_RETURN(ca.issuer_der_, ossl::name_der(X509_get_issuer_name(cert.get())));
+  if (const ASN1_OCTET_STRING* aki = X509_get0_authority_key_id(cert.get()); aki != nullptr) {
+    ca.aki_.assign(ASN1_STRING_get0_data(aki),
+                   ASN1_STRING_get0_data(aki) + ASN1_STRING_length(aki));
+  }
+  if (const long path_length = X509_get_pathlen(cert.get()); path_length >= 0) {
+    ca.path_length_ = path_length;
+  }
   SIGNET_ASSIGN_OR_RETURN(ca.not_before_, to_system_time(X509_get0_notBefore(cert.get())));
   SIGNET_ASSIGN_OR_RETURN(ca.not_after_, to_system_time(X509_get0_notAfter(cert.get())));
   const ossl::StringPtr subject(X509_NAME_oneline(X509_get_subject_name(cert.get()), nullptr, 0));
@@ -83,6 +92,107 @@ Result<Bytes> create_self_signed_ca(const DistinguishedName& subject, std::chron
   f.is_ca = true;
   f.key_usage = kKeyCertSign | kCrlSign;
   return sign_certificate(f, signer);
+}
+
+Status check_valid_at(const CaCertificate& ca, SystemTime now) {
+  if (now >= ca.not_after()) {
+    return fail(ErrorCode::kFailedPrecondition, "CA certificate '" + ca.subject_text() +
+                                                    "' expired at " + format_time(ca.not_after()));
+  }
+  if (now < ca.not_before()) {
+    return fail(ErrorCode::kFailedPrecondition, "CA certificate '" + ca.subject_text() +
+                                                    "' is not valid before " +
+                                                    format_time(ca.not_before()));
+  }
+  return {};
+}
+
+Result<Bytes> create_intermediate_ca(const DistinguishedName& subject,
+                                     std::chrono::seconds validity, SystemTime now,
+                                     const CaCertificate& parent, Signer& parent_signer,
+                                     ByteView subject_public_key_der) {
+  SIGNET_RETURN_IF_ERROR(check_signer_matches(parent, parent_signer));
+  const SystemTime at = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  if (auto valid = check_valid_at(parent, at); !valid) {
+    return fail(valid.error().context("parent CA"));
+  }
+  if (parent.path_length() == 0) {
+    return fail(ErrorCode::kFailedPrecondition,
+                "parent CA '" + parent.subject_text() +
+                    "' has pathLenConstraint 0 and may not sign CA certificates (RFC 5280 "
+                    "§4.2.1.9)");
+  }
+  CertificateFields f;
+  SIGNET_ASSIGN_OR_RETURN(f.serial, random_serial());
+  SIGNET_ASSIGN_OR_RETURN(f.subject_der, encode_name(subject));
+  if (f.subject_der.size() == parent.subject_der().size() &&
+      std::equal(f.subject_der.begin(), f.subject_der.end(), parent.subject_der().begin())) {
+    // Same issuer and subject would make the intermediate look self-issued (RFC 5280 §3.2).
+    return fail(ErrorCode::kInvalidArgument, "the intermediate's subject '" + format_name(subject) +
+                                                 "' must differ from its parent's");
+  }
+  const ByteView parent_key = parent.public_key_der();
+  if (std::equal(subject_public_key_der.begin(), subject_public_key_der.end(), parent_key.begin(),
+                 parent_key.end())) {
+    return fail(ErrorCode::kInvalidArgument,
+                "the intermediate's key is the parent's key; give the intermediate its own key");
+  }
+  f.issuer_der.assign(parent.subject_der().begin(), parent.subject_der().end());
+  f.public_key_der.assign(subject_public_key_der.begin(), subject_public_key_der.end());
+  f.not_before = at - kBackdate;
+  // An intermediate never outlives its parent (a validator would reject the tail anyway).
+  f.not_after = std::min(at + validity, parent.not_after());
+  f.is_ca = true;
+  f.key_usage = kKeyCertSign | kCrlSign;
+  f.authority_key_id.assign(parent.subject_key_id().begin(), parent.subject_key_id().end());
+  return sign_certificate(f, parent_signer);
+}
+
+Status check_issued_by(const CaCertificate& child, const CaCertificate& parent) {
+  const std::string child_name = "CA certificate '" + child.subject_text() + "'";
+  const std::string parent_name = "parent '" + parent.subject_text() + "'";
+  if (!std::equal(child.issuer_der().begin(), child.issuer_der().end(),
+                  parent.subject_der().begin(), parent.subject_der().end())) {
+    const ossl::X509NamePtr issuer = [&] {
+      const unsigned char* p = child.issuer_der().data();
+      return ossl::X509NamePtr(
+          d2i_X509_NAME(nullptr, &p, static_cast<long>(child.issuer_der().size())));
+    }();
+    const ossl::StringPtr text(issuer ? X509_NAME_oneline(issuer.get(), nullptr, 0) : nullptr);
+    return fail(ErrorCode::kFailedPrecondition, "CA certificate '" + child.subject_text() +
+                                                    "' names issuer '" + (text ? text.get() : "?") +
+                                                    "', not the parent's subject '" +
+                                                    parent.subject_text() + "'");
+  }
+  if (!child.authority_key_id().empty() &&
+      !std::equal(child.authority_key_id().begin(), child.authority_key_id().end(),
+                  parent.subject_key_id().begin(), parent.subject_key_id().end())) {
+    return fail(ErrorCode::kFailedPrecondition,
+                "the authority key identifier " + to_hex(child.authority_key_id()) + " of " +
+                    child_name + " is not the subject key identifier " +
+                    to_hex(parent.subject_key_id()) + " of " + parent_name);
+  }
+  const unsigned char* c = child.der().data();
+  const ossl::X509Ptr cert(d2i_X509(nullptr, &c, static_cast<long>(child.der().size())));
+  const unsigned char* k = parent.public_key_der().data();
+  const ossl::EvpPkeyPtr key(
+      d2i_PUBKEY(nullptr, &k, static_cast<long>(parent.public_key_der().size())));
+  if (!cert || !key) {
+    return fail(ErrorCode::kInternal, "cannot decode " + child_name + ": " + ossl::drain_errors());
+  }
+  if (X509_verify(cert.get(), key.get()) != 1) {
+    ossl::drain_errors();
+    return fail(
+        ErrorCode::kFailedPrecondition,
+        "the signature of " + child_name + " does not verify with the key of " + parent_name);
+  }
+  if (parent.path_length() == 0) {
+    return fail(ErrorCode::kFailedPrecondition,
+                "parent CA '" + parent.subject_text() +
+                    "' has pathLenConstraint 0 and may not sign CA certificates (RFC 5280 "
+                    "§4.2.1.9)");
+  }
+  return {};
 }
 
 Status check_signer_matches(const CaCertificate& ca, const Signer& signer) {

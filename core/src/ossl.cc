@@ -60,6 +60,10 @@ void Free::operator()(char* p) const noexcept {
   OPENSSL_free(p);
 }
 
+void ClearFree::operator()(BIGNUM* p) const noexcept {
+  BN_clear_free(p);
+}
+
 std::string drain_errors() {
   std::string text;
   unsigned long code = 0;  // NOLINT(google-runtime-int): OpenSSL's type

@@ -216,6 +216,37 @@ Result<std::vector<StoredCa>> State::list_cas() const {
   return out;
 }
 
+Result<std::vector<StoredCa>> State::ancestors(const std::string& name) const {
+  constexpr std::size_t kMaxDepth = 8;
+  std::vector<StoredCa> out;
+  std::vector<std::string> seen{name};
+  SIGNET_ASSIGN_OR_RETURN(const StoredCa first, load_ca(name));
+  std::optional<std::string> next = first.record.parent;
+  while (next) {
+    if (std::find(seen.begin(), seen.end(), *next) != seen.end() || seen.size() > kMaxDepth) {
+      return fail(ErrorCode::kFailedPrecondition,
+                  "the parents of CA '" + name + "' loop or go deeper than 8 (at '" + *next + "')");
+    }
+    seen.push_back(*next);
+    auto parent = load_ca(*next);
+    if (!parent) return fail(parent.error().context("parent of CA '" + name + "'"));
+    next = parent->record.parent;
+    out.push_back(std::move(*parent));
+  }
+  return out;
+}
+
+Result<std::string> State::chain_pem(const std::string& name) const {
+  SIGNET_ASSIGN_OR_RETURN(const StoredCa ca, load_ca(name));
+  if (ca.certificate.self_issued()) return std::string();
+  std::string pem = ca.certificate_pem;
+  SIGNET_ASSIGN_OR_RETURN(const auto above, ancestors(name));
+  for (const auto& parent : above) {
+    if (!parent.certificate.self_issued()) pem += parent.certificate_pem;
+  }
+  return pem;
+}
+
 Status State::add_ca(const CaRecord& record, const std::string& certificate_pem) const {
   SIGNET_RETURN_IF_ERROR(check_ca_name(record.name));
   const fs::path cas = dir_ / "cas";

@@ -55,6 +55,12 @@ using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Free>;
 using BufferPtr = std::unique_ptr<unsigned char, Free>;
 using StringPtr = std::unique_ptr<char, Free>;
 
+// BIGNUMs that hold private-key parts: BN_clear_free wipes them before freeing.
+struct ClearFree {
+  void operator()(BIGNUM* p) const noexcept;
+};
+using SecretBignumPtr = std::unique_ptr<BIGNUM, ClearFree>;
+
 // The OpenSSL error queue as one line, and clears it. Makes library failures actionable
 // ("d2i_X509_REQ: ... : wrong tag").
 std::string drain_errors();
