@@ -5,6 +5,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 #include "signet/core/duration.h"
@@ -193,6 +194,111 @@ Status check_issued_by(const CaCertificate& child, const CaCertificate& parent) 
                     "§4.2.1.9)");
   }
   return {};
+}
+
+Result<std::vector<CaCertificate>> parse_ca_bundle(ByteView pem, std::string_view what) {
+  constexpr std::size_t kMaxCertificates = 8;
+  constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  if (pem.size() > CaCertificate::kMaxBytes) {
+    return fail(ErrorCode::kInvalidArgument, std::string(what) + " is larger than 256 KiB");
+  }
+  const std::string_view text = as_text(pem);
+  std::vector<CaCertificate> out;
+  std::size_t pos = 0;
+  for (;;) {
+    pos = text.find_first_not_of(" \t\r\n", pos);
+    if (pos == std::string_view::npos) break;
+    if (text.substr(pos, kBegin.size()) != kBegin) {
+      return fail(ErrorCode::kInvalidArgument,
+                  std::string(what) + ": expected PEM CERTIFICATE blocks only (RFC 7468 §5)");
+    }
+    const std::size_t end = text.find(kEnd, pos);
+    if (end == std::string_view::npos) {
+      return fail(ErrorCode::kInvalidArgument,
+                  std::string(what) + ": a CERTIFICATE block has no END line");
+    }
+    if (out.size() == kMaxCertificates) {
+      return fail(ErrorCode::kInvalidArgument,
+                  std::string(what) + " holds more than 8 certificates");
+    }
+    auto ca = CaCertificate::parse(pem.subspan(pos, end + kEnd.size() - pos));
+    if (!ca) {
+      return fail(
+          ca.error().context(std::string(what) + " certificate " + std::to_string(out.size() + 1)));
+    }
+    out.push_back(std::move(*ca));
+    pos = end + kEnd.size();
+  }
+  if (out.empty()) {
+    return fail(ErrorCode::kInvalidArgument, std::string(what) + " holds no certificate");
+  }
+  return out;
+}
+
+Result<std::vector<CaCertificate>> verify_chain_to_root(const CaCertificate& ca,
+                                                        const std::vector<CaCertificate>& chain,
+                                                        SystemTime now) {
+  auto decode = [](const CaCertificate& c) {
+    const unsigned char* p = c.der().data();
+    return ossl::X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(c.der().size())));
+  };
+  const ossl::X509StorePtr store(X509_STORE_new());
+  const ossl::X509StackPtr untrusted(sk_X509_new_null());
+  const ossl::X509Ptr target = decode(ca);
+  if (!store || !untrusted || !target) {
+    return fail(ErrorCode::kInternal, "chain check: " + ossl::drain_errors());
+  }
+  bool has_root = false;
+  for (const auto& c : chain) {
+    ossl::X509Ptr x = decode(c);
+    if (!x) return fail(ErrorCode::kInternal, "chain check: " + ossl::drain_errors());
+    // The self-signed certificates of the bundle are its trust anchors; the rest are untrusted
+    // intermediates that must chain to one of them.
+    if (c.self_issued()) {
+      has_root = true;
+      if (X509_STORE_add_cert(store.get(), x.get()) != 1) {
+        return fail(ErrorCode::kInternal, "X509_STORE_add_cert: " + ossl::drain_errors());
+      }
+    } else {
+      if (sk_X509_push(untrusted.get(), x.get()) == 0) {
+        return fail(ErrorCode::kResourceExhausted, "sk_X509_push failed");
+      }
+      static_cast<void>(x.release());  // owned by the stack now
+    }
+  }
+  if (!has_root) {
+    return fail(ErrorCode::kInvalidArgument,
+                "the chain holds no self-signed root certificate to end the path at");
+  }
+  const ossl::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), target.get(), untrusted.get()) != 1) {
+    return fail(ErrorCode::kInternal, "X509_STORE_CTX_init: " + ossl::drain_errors());
+  }
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+  X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(now));
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
+    ossl::drain_errors();
+    return fail(ErrorCode::kFailedPrecondition, "CA certificate '" + ca.subject_text() +
+                                                    "' does not chain to a root of the chain: " +
+                                                    X509_verify_cert_error_string(err) +
+                                                    " (at depth " + std::to_string(depth) + ")");
+  }
+  std::vector<CaCertificate> path;
+  STACK_OF(X509)* verified = X509_STORE_CTX_get0_chain(ctx.get());
+  for (int i = 1; i < sk_X509_num(verified); ++i) {  // 0 is `ca` itself
+    unsigned char* der = nullptr;
+    const int n = i2d_X509(sk_X509_value(verified, i), &der);
+    const ossl::BufferPtr owned(der);
+    if (n <= 0) return fail(ErrorCode::kInternal, "i2d_X509: " + ossl::drain_errors());
+    SIGNET_ASSIGN_OR_RETURN(CaCertificate c,
+                            CaCertificate::parse(ByteView(der, static_cast<std::size_t>(n))));
+    path.push_back(std::move(c));
+  }
+  return path;
 }
 
 Status check_signer_matches(const CaCertificate& ca, const Signer& signer) {

@@ -228,6 +228,30 @@ TEST_F(CliAdoptTest, CaRequestSignedByAnExternalRootIsImportedAndIssues) {
                    "root.crt", "-untrusted", "k8s.crt", "n1.crt"},
                   "n1.crt: OK");
 
+  // --chain: the path to the external root is validated by OpenSSL and kept for sign --chain;
+  // a bundle with another root is refused, naming OpenSSL's reason.
+  openssl_ca("other-root", "ec");
+  const std::string state_before = snapshot_state();
+  r = signet({"ca", "import", "--name", "kubernetes-3", "--cert", "k8s.crt", "--key",
+              uri("k8s-key"), "--chain", "other-root.crt"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--chain other-root.crt: CA certificate '/CN=kubernetes/O=acme' does not "
+                       "chain to a root of the chain: unable to get local issuer certificate"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(snapshot_state(), state_before);
+  r = signet({"--output", "json", "ca", "import", "--name", "kubernetes-3", "--cert", "k8s.crt",
+              "--key", uri("k8s-key"), "--chain", "root.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["chain"], nlohmann::json::array({"/CN=root"}));
+  sign_leaf("kubernetes-3", "n3", {"--chain"});
+  const std::string bundle = read_all(dir_ / "n3.crt");
+  EXPECT_NE(bundle.find(read_all(dir_ / "k8s.crt")), std::string::npos);
+  EXPECT_EQ(bundle.find(read_all(dir_ / "root.crt")), std::string::npos);
+  expect_verified({"openssl", "verify", "-x509_strict", "-CAfile", "root.crt", "-untrusted",
+                   "n3.crt", "n3.crt"},
+                  "n3.crt: OK");
+
   // The root can join the state (its key moved into the token) and the intermediate can then be
   // recorded under it: --parent checks the signature.
   r = signet({"ca", "import", "--name", "root", "--cert", "root.crt", "--key-file", "root.key",

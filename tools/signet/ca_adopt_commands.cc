@@ -27,7 +27,29 @@ struct ImportOptions {
   std::string key_file;  // or a file key to move ...
   std::string into;      // ... into the token at this URI
   std::string parent;
+  std::string chain;  // PEM bundle up to an external root
 };
+
+// The path above `cert` through the --chain bundle to its root, checked by OpenSSL, as the PEM
+// that chain.crt keeps (nearest first, root last), and the subjects for the output.
+struct CheckedChain {
+  std::string pem;
+  nlohmann::json subjects = nlohmann::json::array();
+};
+Result<CheckedChain> check_chain_file(const std::string& path, const CaCertificate& cert,
+                                      SystemTime now) {
+  SIGNET_ASSIGN_OR_RETURN(const std::string bundle,
+                          read_file_limited(path, CaCertificate::kMaxBytes, "CA chain"));
+  SIGNET_ASSIGN_OR_RETURN(const auto chain, parse_ca_bundle(as_bytes(bundle), path));
+  auto above = verify_chain_to_root(cert, chain, now);
+  if (!above) return fail(above.error().context("--chain " + path));
+  CheckedChain out;
+  for (const auto& c : *above) {
+    out.pem += pem_encode("CERTIFICATE", c.der());
+    out.subjects.push_back(c.subject_text());
+  }
+  return out;
+}
 
 Status check_new_ca_name(const State& state, const std::string& name) {
   SIGNET_RETURN_IF_ERROR(check_ca_name(name));
@@ -95,6 +117,11 @@ Status ca_import(const Context& ctx, const ImportOptions& o) {
     }
   }
 
+  CheckedChain chain;
+  if (!o.chain.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(chain, check_chain_file(o.chain, cert, now));
+  }
+
   std::optional<hsm::ImportedKey> imported;
   std::string key_ref;
   if (!o.key.empty()) {
@@ -116,7 +143,7 @@ Status ca_import(const Context& ctx, const ImportOptions& o) {
   const std::string pem = pem_encode("CERTIFICATE", cert.der());
   if (auto added = state.add_ca(CaRecord{o.name, key_ref, format_time(now),
                                          o.parent.empty() ? std::nullopt : std::optional(o.parent)},
-                                pem);
+                                pem, chain.pem);
       !added) {
     return fail(imported ? added.error().context(after_import) : added.error());
   }
@@ -128,8 +155,12 @@ Status ca_import(const Context& ctx, const ImportOptions& o) {
                      key_spec_name(cert.key()) + ", valid until " + format_time(cert.not_after()) +
                      ")\nkey: " + (*signer)->describe();
   if (!o.parent.empty()) text += "\nparent: " + o.parent;
-  if (o.parent.empty() && !cert.self_issued()) {
-    text += "\nissuer: not in the state (an external root); its chain is not checked here";
+  if (!o.chain.empty()) {
+    j["chain"] = chain.subjects;
+    text += "\nchain (checked, kept for sign --chain):";
+    for (const auto& subject : chain.subjects) text += " " + subject.get<std::string>();
+  } else if (o.parent.empty() && !cert.self_issued()) {
+    text += "\nissuer: not in the state and no --chain given; the path to its root is not checked";
   }
   if (imported) {
     j["imported_key"] = imported_json(*imported);
@@ -206,8 +237,13 @@ void register_ca_adopt_commands(CLI::App& ca, Context& ctx, Action& action) {
   key->excludes(into);
   key_file->needs(into);
   into->needs(key_file);
-  import->add_option("--parent", o->parent,
-                     "the CA of the state that signed this one (its signature is checked)");
+  auto* parent = import->add_option(
+      "--parent", o->parent, "the CA of the state that signed this one (its signature is checked)");
+  import
+      ->add_option("--chain", o->chain,
+                   "PEM certificates above this CA up to its external root (path-validated and "
+                   "kept for `sign --chain`)")
+      ->excludes(parent);
   import->footer(
       "Examples:\n"
       "  signet ca import --name kubernetes --cert ca.crt \\\n"
@@ -215,7 +251,9 @@ void register_ca_adopt_commands(CLI::App& ca, Context& ctx, Action& action) {
       "  signet ca import --name kubernetes --cert /etc/kubernetes/pki/ca.crt \\\n"
       "    --key-file /etc/kubernetes/pki/ca.key \\\n"
       "    --into 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt'\n"
-      "  shred -u /etc/kubernetes/pki/ca.key   # then remove it from every backup");
+      "  shred -u /etc/kubernetes/pki/ca.key   # then remove it from every backup\n"
+      "  signet ca import --name kubernetes --cert intermediate.crt --chain root.crt \\\n"
+      "    --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt'");
   import->callback([&ctx, &action, o] { action = [&ctx, o] { return ca_import(ctx, *o); }; });
 
   auto c = std::make_shared<CsrOptions>();

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "signet/core/algorithm.h"
 #include "signet/core/bytes.h"
@@ -84,6 +86,18 @@ class CaCertificate {
 // SKI, the signature verifies with the parent's key, and the parent may sign CA certificates
 // (pathLenConstraint not 0). Each message names what differs.
 [[nodiscard]] Status check_issued_by(const CaCertificate& child, const CaCertificate& parent);
+
+// The certificates of a PEM bundle (CERTIFICATE blocks only, whitespace between them), each a
+// CA by CaCertificate::parse's rules; at most 8 and 256 KiB in all. `what` names the file.
+[[nodiscard]] Result<std::vector<CaCertificate>> parse_ca_bundle(ByteView pem,
+                                                                 std::string_view what);
+
+// RFC 5280 §6 path validation by OpenSSL (X509_verify_cert, X509_V_FLAG_X509_STRICT, at `now`):
+// `ca` must chain through `chain` to a self-signed root that `chain` contains. Returns the path
+// above `ca`, nearest first, root last. For CAs signed by a root outside the state: the check
+// proves the bundle is consistent, not that the root is the right one to trust.
+[[nodiscard]] Result<std::vector<CaCertificate>> verify_chain_to_root(
+    const CaCertificate& ca, const std::vector<CaCertificate>& chain, SystemTime now);
 
 // Fails unless `signer` holds the private key of `ca` (same SubjectPublicKeyInfo): catches a
 // CA recorded with the wrong key URI before anything is signed.
