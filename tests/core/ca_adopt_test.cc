@@ -15,6 +15,7 @@
 #include "signet/core/key_file.h"
 #include "signet/core/name.h"
 #include "signet/core/ossl.h"
+#include "signet/core/pem.h"
 #include "signet/core/software_signer.h"
 
 namespace signet {
@@ -321,6 +322,69 @@ TEST(CaRequest, OpenSslAcceptsItAndSeesTheCaExtensions) {
       EXPECT_EQ(ASN1_BIT_STRING_get_bit(ku.get(), bit), bit == 5 || bit == 6 ? 1 : 0) << bit;
     }
   }
+}
+
+}  // namespace
+}  // namespace signet
+
+namespace signet {
+namespace {
+
+TEST(CaBundle, ParsesCertificatesAndValidatesThePathToItsRoot) {
+  auto root_key = SoftwareSigner::generate({KeyType::kEcP256, 0});
+  auto inter_key = SoftwareSigner::generate({KeyType::kEcP256, 0});
+  ASSERT_TRUE(root_key && inter_key);
+  const auto now = std::chrono::system_clock::now();
+  const Bytes root_der =
+      *create_self_signed_ca(*parse_distinguished_name("CN=root"), 24h, now, **root_key);
+  const auto root = CaCertificate::parse(root_der);
+  const auto inter = CaCertificate::parse(
+      *create_intermediate_ca(*parse_distinguished_name("CN=inter"), 1h, now, *root, **root_key,
+                              (*inter_key)->public_key_der()));
+  ASSERT_TRUE(root && inter);
+  const std::string root_pem = pem_encode("CERTIFICATE", root_der);
+
+  const auto bundle = parse_ca_bundle(as_bytes("\n" + root_pem + "\n"), "root.crt");
+  ASSERT_TRUE(bundle) << bundle.error().message();
+  ASSERT_EQ(bundle->size(), 1U);
+  const auto path = verify_chain_to_root(*inter, *bundle, now);
+  ASSERT_TRUE(path) << path.error().message();
+  ASSERT_EQ(path->size(), 1U);
+  EXPECT_EQ((*path)[0].subject_text(), "/CN=root");
+
+  // No root to end at; a root that did not sign it; a time outside the root's validity.
+  auto r = verify_chain_to_root(*inter, {}, now);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(),
+            "the chain holds no self-signed root certificate to end the path at");
+  auto other = SoftwareSigner::generate({KeyType::kEcP256, 0});
+  const auto stranger = CaCertificate::parse(
+      *create_self_signed_ca(*parse_distinguished_name("CN=stranger"), 24h, now, **other));
+  std::vector<CaCertificate> wrong;
+  wrong.push_back(*CaCertificate::parse(stranger->der()));
+  r = verify_chain_to_root(*inter, wrong, now);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("does not chain to a root of the chain: unable to get local "
+                                     "issuer certificate"),
+            std::string::npos)
+      << r.error().message();
+  r = verify_chain_to_root(*inter, *bundle, now + 48h);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("certificate has expired"), std::string::npos)
+      << r.error().message();
+
+  const auto key_block = parse_ca_bundle(
+      as_bytes(root_pem + "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
+      "chain.pem");
+  ASSERT_FALSE(key_block);
+  EXPECT_EQ(key_block.error().message(),
+            "chain.pem: expected PEM CERTIFICATE blocks only (RFC 7468 §5)");
+  std::string nine;
+  for (int i = 0; i < 9; ++i) nine += root_pem;
+  const auto too_many = parse_ca_bundle(as_bytes(nine), "chain.pem");
+  ASSERT_FALSE(too_many);
+  EXPECT_EQ(too_many.error().message(), "chain.pem holds more than 8 certificates");
+  EXPECT_FALSE(parse_ca_bundle(as_bytes(" \n"), "chain.pem"));
 }
 
 }  // namespace

@@ -170,6 +170,34 @@ TEST_F(CliAdoptTest, IntermediateUnderARootVerifiesWithOpenSslAndGnuTls) {
   EXPECT_NE(r.out.find("\tPARENT\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\troot\n"), std::string::npos) << r.out;
 
+  // python3-cryptography reads the intermediate: signed by the root's P-384 key with SHA-384,
+  // issuer = root subject, AKI = root SKI, CA:TRUE critical, keyCertSign+cRLSign critical, no
+  // EKU, notAfter = the root's.
+  const auto py = tool(
+      {"python3", "-c",
+       "from cryptography import x509\n"
+       "from cryptography.hazmat.primitives import hashes\n"
+       "from cryptography.hazmat.primitives.asymmetric import ec\n"
+       "E = x509.ExtensionOID\n"
+       "r = x509.load_pem_x509_certificate(open('root.crt','rb').read())\n"
+       "i = x509.load_pem_x509_certificate(open('inter.crt','rb').read())\n"
+       "r.public_key().verify(i.signature, i.tbs_certificate_bytes, ec.ECDSA(hashes.SHA384()))\n"
+       "assert i.issuer.public_bytes() == r.subject.public_bytes()\n"
+       "aki = i.extensions.get_extension_for_oid(E.AUTHORITY_KEY_IDENTIFIER).value\n"
+       "ski = r.extensions.get_extension_for_oid(E.SUBJECT_KEY_IDENTIFIER).value\n"
+       "assert aki.key_identifier == ski.digest\n"
+       "bc = i.extensions.get_extension_for_oid(E.BASIC_CONSTRAINTS)\n"
+       "assert bc.critical and bc.value.ca\n"
+       "ku = i.extensions.get_extension_for_oid(E.KEY_USAGE)\n"
+       "assert ku.critical and ku.value.key_cert_sign and ku.value.crl_sign\n"
+       "assert not ku.value.digital_signature\n"
+       "assert all(e.oid != E.EXTENDED_KEY_USAGE for e in i.extensions)\n"
+       "end = lambda c: getattr(c, 'not_valid_after_utc', None) or c.not_valid_after\n"
+       "assert end(i) == end(r)\n"
+       "print('python-cryptography: ok')\n"});
+  EXPECT_EQ(py.exit_code, 0) << py.out << py.err;
+  EXPECT_NE(py.out.find("python-cryptography: ok"), std::string::npos) << py.out << py.err;
+
   sign_leaf("inter", "leaf");
   expect_verified({"openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile",
                    "root.crt", "-untrusted", "inter.crt", "leaf.crt"},
