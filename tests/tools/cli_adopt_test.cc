@@ -112,6 +112,9 @@ TEST_P(CliKubeadmImportTest, FileKeyMovesIntoTheTokenAndTheFileIsLeftAlone) {
   EXPECT_NE(warning.find("shred -u ca.key"), std::string::npos) << warning;
   EXPECT_NE(warning.find("remove it from every backup"), std::string::npos) << warning;
   EXPECT_EQ(j["key"].get<std::string>().find("pin-value"), std::string::npos);
+  // The record names the key by label and the CKA_ID signet gave it.
+  EXPECT_EQ(j["key"].get<std::string>().rfind("pkcs11:token=cli;object=kubernetes-ca;id=%", 0), 0U)
+      << j["key"];
 
   // The key file and certificate are byte-identical; nothing was written next to them.
   EXPECT_EQ(read_all(dir_ / "ca.key"), key_before);

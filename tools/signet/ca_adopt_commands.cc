@@ -128,7 +128,11 @@ Status ca_import(const Context& ctx, const ImportOptions& o) {
     SIGNET_ASSIGN_OR_RETURN(key_ref, canonical_key_ref(o.key));
   } else {
     SIGNET_ASSIGN_OR_RETURN(imported, import_key_file(ctx, o, cert));
-    SIGNET_ASSIGN_OR_RETURN(key_ref, canonical_key_ref(o.into));
+    // Recorded with the CKA_ID signet chose, so a later object with the same label cannot make
+    // the CA's key reference ambiguous.
+    SIGNET_ASSIGN_OR_RETURN(hsm::Pkcs11Uri recorded, hsm::Pkcs11Uri::parse(o.into));
+    recorded.id = imported->key.id;
+    SIGNET_ASSIGN_OR_RETURN(key_ref, canonical_key_ref(recorded.to_string()));
   }
   // After an import the key is in the token even if what follows fails: say so.
   const std::string after_import =
