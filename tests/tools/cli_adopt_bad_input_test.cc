@@ -155,7 +155,7 @@ TEST_F(CliAdoptBadInputTest, ParentWithPathLengthZeroMayNotSignCas) {
   keys_before_ = token_keys();
   expect_refused({"ca", "init", "--name", "inter", "--parent", "p0", "--subject", "CN=inter",
                   "--key", uri("inter-key")},
-                 "parent CA 'p0': parent CA '/CN=pathlen0' has pathLenConstraint 0 and may not "
+                 "--parent p0: parent CA '/CN=pathlen0' has pathLenConstraint 0 and may not "
                  "sign CA certificates (RFC 5280 §4.2.1.9)");
 }
 

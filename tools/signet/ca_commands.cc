@@ -67,7 +67,7 @@ Result<Bytes> create_intermediate(const Context& ctx, const std::string& parent_
   SIGNET_ASSIGN_OR_RETURN(auto parent_signer, open_key(ctx, parent.record.key));
   auto der = create_intermediate_ca(subject, validity, now, parent.certificate, *parent_signer,
                                     signer.public_key_der());
-  if (!der) return fail(der.error().context("parent CA '" + parent_name + "'"));
+  if (!der) return fail(der.error().context("--parent " + parent_name));
   // Our own output must chain to the parent before anything is written.
   SIGNET_ASSIGN_OR_RETURN(const CaCertificate issued, CaCertificate::parse(*der));
   SIGNET_RETURN_IF_ERROR(check_issued_by(issued, parent.certificate));
