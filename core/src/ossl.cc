@@ -60,6 +60,20 @@ void Free::operator()(char* p) const noexcept {
   OPENSSL_free(p);
 }
 
+void StoreFree::operator()(X509_STORE* p) const noexcept {
+  X509_STORE_free(p);
+}
+void StoreFree::operator()(X509_STORE_CTX* p) const noexcept {
+  X509_STORE_CTX_free(p);
+}
+void StoreFree::operator()(stack_st_X509* p) const noexcept {
+  sk_X509_pop_free(p, X509_free);
+}
+
+void ClearFree::operator()(BIGNUM* p) const noexcept {
+  BN_clear_free(p);
+}
+
 std::string drain_errors() {
   std::string text;
   unsigned long code = 0;  // NOLINT(google-runtime-int): OpenSSL's type

@@ -11,6 +11,7 @@
 
 #include "p11.h"
 #include "pkcs11_signer.h"
+#include "token_internal.h"
 
 namespace signet::hsm {
 namespace {
@@ -26,12 +27,18 @@ CK_ATTRIBUTE attr_bytes(CK_ATTRIBUTE_TYPE type, const void* data, std::size_t si
   return {type, const_cast<void*>(data), size};  // NOLINT: read-only in practice
 }
 
-// A token, found and logged in, for one operation.
-struct OpenToken {
-  std::shared_ptr<p11::Module> module;
-  p11::Slot slot;
-  p11::Session session;
-};
+Pkcs11Uri key_uri(const std::string& token, const std::string& label, const Bytes& id) {
+  Pkcs11Uri u;
+  u.token = token;
+  u.object = label;
+  if (!id.empty()) u.id = id;
+  u.type = "private";
+  return u;
+}
+}  // namespace
+
+// Shared with key_import.cc (token_internal.h).
+namespace internal {
 
 Result<OpenToken> open_token(const std::string& module_path, const Pkcs11Uri& uri, bool login,
                              bool read_write) {
@@ -50,15 +57,6 @@ Result<OpenToken> open_token(const std::string& module_path, const Pkcs11Uri& ur
     }
   }
   return OpenToken{std::move(module), slot, std::move(session)};
-}
-
-Pkcs11Uri key_uri(const std::string& token, const std::string& label, const Bytes& id) {
-  Pkcs11Uri u;
-  u.token = token;
-  u.object = label;
-  if (!id.empty()) u.id = id;
-  u.type = "private";
-  return u;
 }
 
 // Private keys whose label/id match the URI.
@@ -101,7 +99,12 @@ Result<KeyDescription> describe_key(const p11::Session& s, CK_OBJECT_HANDLE priv
   return d;
 }
 
-}  // namespace
+}  // namespace internal
+
+using internal::describe_key;
+using internal::find_private_keys;
+using internal::open_token;
+using internal::OpenToken;
 
 Status init_token(const std::string& module_path, const std::string& label,
                   const SecretString& so_pin, const SecretString& user_pin) {

@@ -1,4 +1,4 @@
-// signet ca init | list — CAs whose keys live in a token.
+// signet ca init | list — CAs whose keys live in a token (ca import | csr: ca_adopt_commands.cc).
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -10,6 +10,7 @@
 #include "signet/core/pem.h"
 #include "signet/hsm/pkcs11_uri.h"
 
+#include "ca_shared.h"
 #include "commands.h"
 
 namespace signet::cli {
@@ -21,10 +22,11 @@ struct InitOptions {
   std::string subject;
   std::string validity = "87600h";
   std::string out;
+  std::string parent;  // empty: a self-signed root
 };
 
-// The key reference as recorded: pkcs11: URIs are stored canonical (never with a PIN, which the
-// parser refuses); file: references as given.
+}  // namespace
+
 Result<std::string> canonical_key_ref(const std::string& ref) {
   if (ref.rfind("file:", 0) == 0) {
     std::error_code ec;
@@ -51,7 +53,25 @@ nlohmann::json ca_json(const StoredCa& ca) {
           {"not_after", format_time(ca.certificate.not_after())},
           {"serial", ca.certificate.serial_hex()},
           {"key", ca.record.key},
-          {"created", ca.record.created}};
+          {"created", ca.record.created},
+          {"parent", ca.record.parent ? nlohmann::json(*ca.record.parent) : nlohmann::json()}};
+}
+
+namespace {
+
+// The certificate of a new intermediate under `parent_name`, signed with the parent's key.
+Result<Bytes> create_intermediate(const Context& ctx, const std::string& parent_name,
+                                  const DistinguishedName& subject, std::chrono::seconds validity,
+                                  SystemTime now, const Signer& signer) {
+  SIGNET_ASSIGN_OR_RETURN(const StoredCa parent, ctx.state().load_ca(parent_name));
+  SIGNET_ASSIGN_OR_RETURN(auto parent_signer, open_key(ctx, parent.record.key));
+  auto der = create_intermediate_ca(subject, validity, now, parent.certificate, *parent_signer,
+                                    signer.public_key_der());
+  if (!der) return fail(der.error().context("--parent " + parent_name));
+  // Our own output must chain to the parent before anything is written.
+  SIGNET_ASSIGN_OR_RETURN(const CaCertificate issued, CaCertificate::parse(*der));
+  SIGNET_RETURN_IF_ERROR(check_issued_by(issued, parent.certificate));
+  return der;
 }
 
 Status ca_init(const Context& ctx, const InitOptions& o) {
@@ -67,20 +87,26 @@ Status ca_init(const Context& ctx, const InitOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(const std::string key_ref, canonical_key_ref(o.key));
   SIGNET_ASSIGN_OR_RETURN(auto signer, open_key(ctx, key_ref));
   const auto now = std::chrono::system_clock::now();
-  SIGNET_ASSIGN_OR_RETURN(const Bytes der, create_self_signed_ca(subject, validity, now, *signer));
+  SIGNET_ASSIGN_OR_RETURN(
+      const Bytes der, o.parent.empty()
+                           ? create_self_signed_ca(subject, validity, now, *signer)
+                           : create_intermediate(ctx, o.parent, subject, validity, now, *signer));
   const std::string pem = pem_encode("CERTIFICATE", der);
   // Check our own output parses as a CA before anything is written.
   SIGNET_RETURN_IF_ERROR(CaCertificate::parse(der));
   // --out first: if it cannot be written, nothing is recorded and the command can be rerun.
   if (!o.out.empty()) SIGNET_RETURN_IF_ERROR(write_file_atomic(o.out, pem));
   SIGNET_RETURN_IF_ERROR(
-      state.add_ca(CaRecord{o.name, key_ref, format_time(now), std::nullopt}, pem));
+      state.add_ca(CaRecord{o.name, key_ref, format_time(now),
+                            o.parent.empty() ? std::nullopt : std::optional(o.parent)},
+                   pem));
   SIGNET_ASSIGN_OR_RETURN(const StoredCa stored, state.load_ca(o.name));
   nlohmann::json j = ca_json(stored);
   if (o.out.empty()) j["certificate"] = pem;
   std::string text = "created CA '" + o.name + "' (" + stored.certificate.subject_text() + ", " +
                      key_spec_name(stored.certificate.key()) + ", valid until " +
                      format_time(stored.certificate.not_after()) + ")\nkey: " + signer->describe();
+  if (!o.parent.empty()) text += "\nparent: " + o.parent;
   text += o.out.empty() ? "\n" + pem : "\nwrote " + o.out;
   emit(ctx, j, text);
   return {};
@@ -90,12 +116,12 @@ Status ca_list(const Context& ctx) {
   SIGNET_ASSIGN_OR_RETURN(const auto cas, ctx.state().list_cas());
   nlohmann::json j = nlohmann::json::array();
   std::ostringstream text;
-  text << "NAME\tALGORITHM\tNOT_AFTER\tSUBJECT\tKEY\n";
+  text << "NAME\tALGORITHM\tNOT_AFTER\tSUBJECT\tKEY\tPARENT\n";
   for (const auto& ca : cas) {
     j.push_back(ca_json(ca));
     text << ca.record.name << '\t' << key_spec_name(ca.certificate.key()) << '\t'
          << format_time(ca.certificate.not_after()) << '\t' << ca.certificate.subject_text() << '\t'
-         << ca.record.key << '\n';
+         << ca.record.key << '\t' << ca.record.parent.value_or("-") << '\n';
   }
   emit(ctx, {{"cas", j}}, text.str());
   return {};
@@ -104,25 +130,33 @@ Status ca_list(const Context& ctx) {
 }  // namespace
 
 void register_ca_commands(CLI::App& app, Context& ctx, Action& action) {
-  auto* ca = app.add_subcommand("ca", "Create and list certificate authorities");
+  auto* ca = app.add_subcommand("ca", "Create, import and list certificate authorities");
   ca->require_subcommand(1);
 
   auto o = std::make_shared<InitOptions>();
-  auto* init = ca->add_subcommand("init", "Create a self-signed CA whose key is in a token");
+  auto* init = ca->add_subcommand(
+      "init", "Create a CA whose key is in a token (self-signed, or under --parent)");
   init->add_option("--name", o->name, "CA name in the state directory (a-z, 0-9, -)")->required();
   init->add_option("--key", o->key, "pkcs11: URI of the CA key (with pin-source)")->required();
   init->add_option("--subject", o->subject, "subject, e.g. 'CN=kubernetes'")->required();
   init->add_option("--validity", o->validity, "lifetime, e.g. 87600h (default: 10 years)");
   init->add_option("--out", o->out, "also write the CA certificate (PEM) here");
+  init->add_option("--parent", o->parent,
+                   "make an intermediate signed by this CA of the state (default: self-signed)");
   init->footer(
       "Example:\n  signet ca init --name kubernetes --subject 'CN=kubernetes' --validity 87600h "
       "\\\n"
-      "    --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt' --out ca.crt");
+      "    --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt' --out ca.crt\n"
+      "  signet ca init --name etcd --parent kubernetes --subject 'CN=etcd-ca' --validity 43800h "
+      "\\\n"
+      "    --key 'pkcs11:token=signet;object=etcd-ca?pin-source=file:pin.txt' --out etcd-ca.crt");
   init->callback([&ctx, &action, o] { action = [&ctx, o] { return ca_init(ctx, *o); }; });
 
   auto* list = ca->add_subcommand("list", "List the CAs in the state directory");
   list->footer("Example:\n  signet ca list --output json");
   list->callback([&ctx, &action] { action = [&ctx] { return ca_list(ctx); }; });
+
+  register_ca_adopt_commands(*ca, ctx, action);
 }
 
 }  // namespace signet::cli

@@ -21,6 +21,7 @@ struct SignOptions {
   std::string profile;
   std::string csr;
   std::string out;
+  bool chain = false;
 };
 
 Result<std::string> read_csr(const std::string& path) {
@@ -55,7 +56,11 @@ Status sign(const Context& ctx, const SignOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(
       const IssuedCertificate cert,
       issue_certificate(ca.certificate, *signer, *profile, *csr, std::chrono::system_clock::now()));
-  const std::string pem = pem_encode("CERTIFICATE", cert.der);
+  std::string pem = pem_encode("CERTIFICATE", cert.der);
+  if (o.chain) {  // the issuing intermediate(s) after the leaf; never the root
+    SIGNET_ASSIGN_OR_RETURN(const std::string chain, ctx.state().chain_pem(o.ca));
+    pem += chain;
+  }
   if (!o.out.empty()) SIGNET_RETURN_IF_ERROR(write_file_atomic(o.out, pem));
   nlohmann::json j = {{"ca", o.ca},
                       {"profile", o.profile},
@@ -85,6 +90,7 @@ void register_sign_command(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--csr", o->csr, "PKCS#10 CSR file, PEM or DER ('-' for standard input)")
       ->required();
   cmd->add_option("--out", o->out, "write the certificate (PEM) here instead of printing it");
+  cmd->add_flag("--chain", o->chain, "append the intermediate CA certificates (not the root)");
   cmd->footer(
       "Example:\n  signet sign --ca kubernetes --profile kubelet-client --csr node.csr --out "
       "node.crt");

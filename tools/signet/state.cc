@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "signet/core/pem.h"
+
 namespace signet::cli {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -191,7 +193,11 @@ Result<StoredCa> State::load_ca(const std::string& name) const {
       read_file_limited(ca_dir / "ca.crt", CaCertificate::kMaxBytes, "CA certificate"));
   auto cert = CaCertificate::parse(as_bytes(pem));
   if (!cert) return fail(cert.error().context((ca_dir / "ca.crt").string()));
-  StoredCa ca{std::move(record), std::move(*cert), std::move(pem)};
+  StoredCa ca{std::move(record), std::move(*cert), std::move(pem), {}};
+  if (fs::exists(ca_dir / "chain.crt", ec)) {
+    SIGNET_ASSIGN_OR_RETURN(ca.chain_pem, read_file_limited(ca_dir / "chain.crt",
+                                                            CaCertificate::kMaxBytes, "CA chain"));
+  }
   return ca;
 }
 
@@ -216,7 +222,47 @@ Result<std::vector<StoredCa>> State::list_cas() const {
   return out;
 }
 
-Status State::add_ca(const CaRecord& record, const std::string& certificate_pem) const {
+Result<std::vector<StoredCa>> State::ancestors(const std::string& name) const {
+  constexpr std::size_t kMaxDepth = 8;
+  std::vector<StoredCa> out;
+  std::vector<std::string> seen{name};
+  SIGNET_ASSIGN_OR_RETURN(const StoredCa first, load_ca(name));
+  std::optional<std::string> next = first.record.parent;
+  while (next) {
+    if (std::find(seen.begin(), seen.end(), *next) != seen.end() || seen.size() > kMaxDepth) {
+      return fail(ErrorCode::kFailedPrecondition,
+                  "the parents of CA '" + name + "' loop or go deeper than 8 (at '" + *next + "')");
+    }
+    seen.push_back(*next);
+    auto parent = load_ca(*next);
+    if (!parent) return fail(parent.error().context("parent of CA '" + name + "'"));
+    next = parent->record.parent;
+    out.push_back(std::move(*parent));
+  }
+  return out;
+}
+
+Result<std::string> State::chain_pem(const std::string& name) const {
+  SIGNET_ASSIGN_OR_RETURN(const StoredCa ca, load_ca(name));
+  if (ca.certificate.self_issued()) return std::string();
+  std::string pem = ca.certificate_pem;
+  if (!ca.chain_pem.empty()) {
+    auto chain = parse_ca_bundle(as_bytes(ca.chain_pem), "chain.crt");
+    if (!chain) return fail(chain.error().context("CA '" + name + "'"));
+    for (const auto& c : *chain) {
+      if (!c.self_issued()) pem += pem_encode("CERTIFICATE", c.der());
+    }
+    return pem;
+  }
+  SIGNET_ASSIGN_OR_RETURN(const auto above, ancestors(name));
+  for (const auto& parent : above) {
+    if (!parent.certificate.self_issued()) pem += parent.certificate_pem;
+  }
+  return pem;
+}
+
+Status State::add_ca(const CaRecord& record, const std::string& certificate_pem,
+                     const std::string& chain_pem) const {
   SIGNET_RETURN_IF_ERROR(check_ca_name(record.name));
   const fs::path cas = dir_ / "cas";
   const fs::path final_dir = cas / record.name;
@@ -240,6 +286,7 @@ Status State::add_ca(const CaRecord& record, const std::string& certificate_pem)
   if (record.parent) j["parent"] = *record.parent;
   Status written = write_file_atomic(tmp / "ca.crt", certificate_pem);
   if (written) written = write_file_atomic(tmp / "ca.json", j.dump(2) + "\n");
+  if (written && !chain_pem.empty()) written = write_file_atomic(tmp / "chain.crt", chain_pem);
   // RENAME_NOREPLACE: a CA created meanwhile by another process is never replaced.
   if (written &&
       ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_NOREPLACE) != 0) {

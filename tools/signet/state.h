@@ -29,6 +29,9 @@ struct StoredCa {
   CaRecord record;
   CaCertificate certificate;
   std::string certificate_pem;
+  // cas/<name>/chain.crt: the certificates above a CA imported with --chain (an external root's
+  // path), nearest first, root last. Empty when there is none.
+  std::string chain_pem;
 };
 
 class State {
@@ -42,8 +45,17 @@ class State {
 
   [[nodiscard]] Result<StoredCa> load_ca(const std::string& name) const;
   [[nodiscard]] Result<std::vector<StoredCa>> list_cas() const;
+  // The CAs above `name`, nearest first, following recorded parents (at most 8; a loop or a
+  // missing parent is an error naming it).
+  [[nodiscard]] Result<std::vector<StoredCa>> ancestors(const std::string& name) const;
+  // The PEM certificates a leaf issued by CA `name` is sent with (RFC 8446 §4.4.2, RFC 5246
+  // §7.4.2: the root may be left out): the CA and its ancestors (or its stored chain.crt),
+  // without the self-issued root. Empty for a root CA.
+  [[nodiscard]] Result<std::string> chain_pem(const std::string& name) const;
   // Refuses an existing name; writes the CA directory whole or not at all.
-  [[nodiscard]] Status add_ca(const CaRecord& record, const std::string& certificate_pem) const;
+  // `chain_pem`, when not empty, becomes cas/<name>/chain.crt.
+  [[nodiscard]] Status add_ca(const CaRecord& record, const std::string& certificate_pem,
+                              const std::string& chain_pem = {}) const;
 
  private:
   std::filesystem::path dir_;

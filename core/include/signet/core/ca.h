@@ -3,7 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "signet/core/algorithm.h"
 #include "signet/core/bytes.h"
@@ -32,6 +36,13 @@ class CaCertificate {
   [[nodiscard]] const std::string& serial_hex() const noexcept { return serial_hex_; }
   [[nodiscard]] SystemTime not_before() const noexcept { return not_before_; }
   [[nodiscard]] SystemTime not_after() const noexcept { return not_after_; }
+  [[nodiscard]] ByteView issuer_der() const noexcept { return issuer_der_; }
+  // The AKI keyIdentifier (RFC 5280 §4.2.1.1); empty when the certificate has none.
+  [[nodiscard]] ByteView authority_key_id() const noexcept { return aki_; }
+  // basicConstraints pathLenConstraint (RFC 5280 §4.2.1.9); nullopt when unlimited.
+  [[nodiscard]] std::optional<std::int64_t> path_length() const noexcept { return path_length_; }
+  // Issuer and subject are the same name: a root (or a self-issued certificate, §3.2).
+  [[nodiscard]] bool self_issued() const noexcept { return issuer_der_ == subject_der_; }
 
  private:
   CaCertificate() = default;
@@ -45,6 +56,9 @@ class CaCertificate {
   std::string serial_hex_;
   SystemTime not_before_;
   SystemTime not_after_;
+  Bytes issuer_der_;
+  Bytes aki_;
+  std::optional<std::int64_t> path_length_;
 };
 
 // A self-signed root: basicConstraints critical CA:TRUE, keyUsage critical keyCertSign+cRLSign,
@@ -52,6 +66,38 @@ class CaCertificate {
 [[nodiscard]] Result<Bytes> create_self_signed_ca(const DistinguishedName& subject,
                                                   std::chrono::seconds validity, SystemTime now,
                                                   Signer& signer);
+
+// An intermediate CA certificate for `subject_public_key_der` (a key in a token), signed by
+// `parent_signer`, which must hold the key of `parent`: issuer = the parent's subject DER
+// verbatim (RFC 5280 §4.1.2.4), AKI = the parent's SKI, SKI of the new key, basicConstraints
+// critical CA:TRUE, keyUsage critical keyCertSign+cRLSign, no EKU, notBefore backdated 5 minutes,
+// notAfter = now + validity clamped to the parent's notAfter. Refused when the parent is not
+// valid at `now`, has pathLenConstraint 0, or has the same subject or key as the new CA.
+[[nodiscard]] Result<Bytes> create_intermediate_ca(const DistinguishedName& subject,
+                                                   std::chrono::seconds validity, SystemTime now,
+                                                   const CaCertificate& parent,
+                                                   Signer& parent_signer,
+                                                   ByteView subject_public_key_der);
+
+// Fails unless `ca` is valid at `now` (notBefore <= now < notAfter), naming the date it is not.
+[[nodiscard]] Status check_valid_at(const CaCertificate& ca, SystemTime now);
+
+// Fails unless `child` was issued by `parent`: issuer = parent subject, AKI (when present) = parent
+// SKI, the signature verifies with the parent's key, and the parent may sign CA certificates
+// (pathLenConstraint not 0). Each message names what differs.
+[[nodiscard]] Status check_issued_by(const CaCertificate& child, const CaCertificate& parent);
+
+// The certificates of a PEM bundle (CERTIFICATE blocks only, whitespace between them), each a
+// CA by CaCertificate::parse's rules; at most 8 and 256 KiB in all. `what` names the file.
+[[nodiscard]] Result<std::vector<CaCertificate>> parse_ca_bundle(ByteView pem,
+                                                                 std::string_view what);
+
+// RFC 5280 §6 path validation by OpenSSL (X509_verify_cert, X509_V_FLAG_X509_STRICT, at `now`):
+// `ca` must chain through `chain` to a self-signed root that `chain` contains. Returns the path
+// above `ca`, nearest first, root last. For CAs signed by a root outside the state: the check
+// proves the bundle is consistent, not that the root is the right one to trust.
+[[nodiscard]] Result<std::vector<CaCertificate>> verify_chain_to_root(
+    const CaCertificate& ca, const std::vector<CaCertificate>& chain, SystemTime now);
 
 // Fails unless `signer` holds the private key of `ca` (same SubjectPublicKeyInfo): catches a
 // CA recorded with the wrong key URI before anything is signed.

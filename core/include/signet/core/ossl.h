@@ -17,6 +17,7 @@ typedef struct X509_extension_st X509_EXTENSION;  // NOLINT(modernize-use-using)
 typedef struct ECDSA_SIG_st ECDSA_SIG;            // NOLINT(modernize-use-using)
 struct stack_st_X509_EXTENSION;                   // STACK_OF(X509_EXTENSION)
 struct stack_st_GENERAL_NAME;                     // GENERAL_NAMES
+struct stack_st_X509;                             // STACK_OF(X509)
 
 namespace signet::ossl {
 
@@ -54,6 +55,22 @@ using BignumPtr = std::unique_ptr<BIGNUM, Free>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Free>;
 using BufferPtr = std::unique_ptr<unsigned char, Free>;
 using StringPtr = std::unique_ptr<char, Free>;
+
+// Path validation (ca.cc): a trust store, its context, and a stack of certificates.
+struct StoreFree {
+  void operator()(X509_STORE* p) const noexcept;
+  void operator()(X509_STORE_CTX* p) const noexcept;
+  void operator()(stack_st_X509* p) const noexcept;  // pops and frees every certificate
+};
+using X509StorePtr = std::unique_ptr<X509_STORE, StoreFree>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, StoreFree>;
+using X509StackPtr = std::unique_ptr<stack_st_X509, StoreFree>;
+
+// BIGNUMs that hold private-key parts: BN_clear_free wipes them before freeing.
+struct ClearFree {
+  void operator()(BIGNUM* p) const noexcept;
+};
+using SecretBignumPtr = std::unique_ptr<BIGNUM, ClearFree>;
 
 // The OpenSSL error queue as one line, and clears it. Makes library failures actionable
 // ("d2i_X509_REQ: ... : wrong tag").

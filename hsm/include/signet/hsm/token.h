@@ -12,6 +12,7 @@
 
 #include "signet/core/algorithm.h"
 #include "signet/core/bytes.h"
+#include "signet/core/key_file.h"
 #include "signet/core/result.h"
 #include "signet/core/signer.h"
 #include "signet/hsm/pkcs11_uri.h"
@@ -47,6 +48,26 @@ struct KeyDescription {
 // without, it lists public keys only.
 [[nodiscard]] Result<std::vector<KeyDescription>> list_keys(const std::string& module_path,
                                                             const Pkcs11Uri& uri);
+
+// A key moved into a token from a file, and what the token says about it afterwards.
+struct ImportedKey {
+  KeyDescription key;
+  // PKCS#11 v2.40 §4.9: CKA_ALWAYS_SENSITIVE / CKA_NEVER_EXTRACTABLE describe the key's history.
+  // A key that existed outside the token was never "always sensitive"; tokens differ in what
+  // they report for C_CreateObject keys, so this is the token's own answer, reported as is.
+  bool always_sensitive = false;
+  bool never_extractable = false;
+};
+
+// Creates `key` in the token the URI names with C_CreateObject (PKCS#11 v2.40 §5.7): a private
+// key object with CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE and CKA_SIGN true and CKA_EXTRACTABLE
+// false, and the matching public key object, both labelled uri.object with a fresh random CKA_ID.
+// Refuses when any object with that label exists. The private key's attributes are read back and
+// one signature is verified against the public key; on any failure both objects are destroyed.
+// Needs uri.pin_source; uri.id must not be set (signet chooses it).
+[[nodiscard]] Result<ImportedKey> import_private_key(const std::string& module_path,
+                                                     const Pkcs11Uri& uri,
+                                                     const PrivateKeyParts& key);
 
 // How a PKCS#11 signer uses its token.
 struct SignerOptions {
