@@ -16,7 +16,9 @@ SIGNET_SANITIZER_HOOK __asan_default_options() {
 SIGNET_SANITIZER_HOOK __lsan_default_options() {
   return "suppressions=" SIGNET_LSAN_SUPPRESSIONS ":print_suppressions=0";
 }
-SIGNET_SANITIZER_HOOK __ubsan_default_options() { return "print_stacktrace=1:halt_on_error=1"; }
+SIGNET_SANITIZER_HOOK __ubsan_default_options() {
+  return "print_stacktrace=1:halt_on_error=1";
+}
 SIGNET_SANITIZER_HOOK __tsan_default_options() {
   return "suppressions=" SIGNET_TSAN_SUPPRESSIONS ":halt_on_error=1:second_deadlock_stack=1";
 }
