@@ -177,6 +177,12 @@ Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri&
   SIGNET_ASSIGN_OR_RETURN(auto module, p11::Module::load(module_path));
   SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*module, uri));
 
+  if (key.key.type == KeyType::kEd25519) {
+    // The raw loop signs a fixed-size digest; pure EdDSA signs whole messages, so the two sides
+    // would not measure the same work.
+    return fail(ErrorCode::kInvalidArgument,
+                "bench hsm: Ed25519 keys are not supported (RSA and ECDSA keys are)");
+  }
   BenchReport report;
   report.algorithm = key_spec_name(key.key);
   const SignatureAlgorithm alg = default_signature_algorithm(key.key.type);
@@ -212,9 +218,13 @@ Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri&
       double cores = 0;
       auto run_raw = [&]() -> Status {
         std::string error;
-        const double rate =
-            with_cpu([&] { return raw_sign_rate(raw, threads, options.duration, error); }, cores);
-        if (rate < 0) return fail(ErrorCode::kUnavailable, "bench raw loop: " + error);
+        CK_RV failed_rv = CKR_OK;
+        const double rate = with_cpu(
+            [&] { return raw_sign_rate(raw, threads, options.duration, error, failed_rv); }, cores);
+        if (rate < 0) {
+          return fail(failed_rv == CKR_OK ? ErrorCode::kNotFound : p11::classify(failed_rv),
+                      "bench raw loop: " + error);
+        }
         point.raw.push_back(rate);
         point.raw_cpu.push_back(cores);
         if (progress) progress(p, r, "raw", rate);

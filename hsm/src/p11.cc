@@ -348,7 +348,7 @@ Result<std::vector<CK_OBJECT_HANDLE>> find_objects(const Session& session,
     found.insert(found.end(), batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
     if (found.size() > 100000) {
       fn->C_FindObjectsFinal(session.handle());
-      return fail(ErrorCode::kResourceExhausted,
+      return fail(ErrorCode::kFailedPrecondition,
                   "more than 100000 matching objects in the token; narrow the URI");
     }
   }

@@ -66,6 +66,9 @@ class Session {
 
   // C_Login as the user (or SO); CKR_USER_ALREADY_LOGGED_IN is success.
   [[nodiscard]] Status login(CK_USER_TYPE user, const SecretString& pin);
+  // Forgets the handle without C_CloseSession: for a session the token already invalidated (a
+  // module that reuses handle numbers may have given that number to a newer session).
+  void forget() noexcept { handle_ = CK_INVALID_HANDLE; }
 
  private:
   std::shared_ptr<Module> module_;

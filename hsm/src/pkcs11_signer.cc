@@ -150,10 +150,14 @@ Result<Bytes> Pkcs11Signer::sign(ByteView input) {
     // Call-level failures (a dead session, a device error, out of sessions) get a fresh session
     // after a pause; a lost login or a stale key handle is repaired first.
     std::this_thread::sleep_for(options_.backoff * (1 << std::min(attempt - 1, 10)));
-    // A repair that fails (the token is still resetting, or other threads are logging in at
-    // the same moment) uses up this attempt, not the signature: the next attempt repairs again,
-    // and when attempts run out the signature's own error is returned.
-    static_cast<void>(recover(rv));
+    // A repair that fails transiently (the token is still resetting, or another thread's fault
+    // logged the application out again, hiding the key from the lookup) uses up this attempt,
+    // not the signature: the next attempt repairs again. A refused PIN ends it now: the pool
+    // will not log in with that PIN again.
+    if (Status repaired = recover(rv);
+        !repaired && repaired.error().code() == ErrorCode::kPermissionDenied) {
+      return fail(repaired.error().context(uri_));
+    }
   }
 }
 

@@ -10,13 +10,16 @@
 namespace signet::hsm {
 
 double raw_sign_rate(const RawLoopSpec& spec, std::size_t threads,
-                     std::chrono::milliseconds duration, std::string& error) {
+                     std::chrono::milliseconds duration, std::string& error, CK_RV& failed_rv) {
   std::atomic<std::uint64_t> total{0};
   std::atomic<bool> failed{false};
   std::mutex error_mutex;
   auto report = [&](const char* what, CK_RV rv) {
     const std::lock_guard lock(error_mutex);
-    if (error.empty()) error = std::string(what) + " returned CK_RV " + std::to_string(rv);
+    if (error.empty()) {
+      error = std::string(what) + " returned CK_RV " + std::to_string(rv);
+      failed_rv = rv;
+    }
     failed = true;
   };
   // Timing starts when every thread has its session, login and key handle (setup is not the
@@ -33,11 +36,9 @@ double raw_sign_rate(const RawLoopSpec& spec, std::size_t threads,
         report("C_OpenSession", rv);
         return ready.count_down();
       }
-      std::string pin(spec.pin);
-      rv =
-          spec.fn->C_Login(session, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(pin.data()),  // NOLINT
-                           pin.size());
-      std::fill(pin.begin(), pin.end(), '\0');
+      // The PIN straight from the caller's wiped buffer: no copy of it is made here.
+      auto* pin = reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>(spec.pin.data()));  // NOLINT
+      rv = spec.fn->C_Login(session, CKU_USER, pin, spec.pin.size());
       if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
         spec.fn->C_CloseSession(session);
         report("C_Login", rv);

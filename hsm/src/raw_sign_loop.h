@@ -26,8 +26,8 @@ struct RawLoopSpec {
 };
 
 // Signatures per second over `duration` with `threads` threads, one session each; -1 when a
-// call failed (the message in `error`).
+// call failed (the message in `error`, its CK_RV in `failed_rv`: CKR_OK when the key was absent).
 double raw_sign_rate(const RawLoopSpec& spec, std::size_t threads,
-                     std::chrono::milliseconds duration, std::string& error);
+                     std::chrono::milliseconds duration, std::string& error, CK_RV& failed_rv);
 
 }  // namespace signet::hsm

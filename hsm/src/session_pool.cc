@@ -1,5 +1,7 @@
 #include "session_pool.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <string>
 #include <thread>
@@ -42,7 +44,8 @@ SessionPool::SessionPool(std::shared_ptr<p11::Module> module, CK_SLOT_ID slot, s
       pin_(std::move(pin)),
       options_(options),
       capacity_(capacity),
-      anchor_(std::move(anchor)) {
+      anchor_(std::move(anchor)),
+      owner_pid_(::getpid()) {
   idle_.reserve(capacity_);
 }
 
@@ -56,6 +59,17 @@ SessionPool::Lease::~Lease() {
 }
 
 Result<SessionPool::Lease> SessionPool::acquire() {
+  // PKCS#11 handles do not survive fork() (v2.40 §6.7.7): a child must initialise the module and
+  // log in again. Refuse rather than hand the child its parent's sessions (pitfall 10).
+  if (::getpid() != owner_pid_) {
+    return fail(ErrorCode::kFailedPrecondition,
+                "token '" + label_ +
+                    "': the signer was opened before fork(); open it again in this process");
+  }
+  if (login_refused_.load()) {
+    const std::lock_guard lock(login_mutex_);
+    return fail(*refusal_);
+  }
   {
     std::unique_lock lock(mutex_);
     const bool ready = available_.wait_for(lock, options_.wait_timeout,
@@ -102,24 +116,38 @@ void SessionPool::release(CK_SESSION_HANDLE handle, bool broken, bool dead) noex
 }
 
 void SessionPool::drain_idle() noexcept {
-  std::vector<CK_SESSION_HANDLE> drained;
+  // The idle sessions went with the token: forgotten, not closed (their numbers may already
+  // belong to sessions opened since, on a module that reuses handles).
   {
     const std::lock_guard lock(mutex_);
-    drained.swap(idle_);
-    open_ -= drained.size();
+    open_ -= idle_.size();
+    idle_.clear();
   }
-  for (const CK_SESSION_HANDLE s : drained) static_cast<void>(fn()->C_CloseSession(s));
   available_.notify_all();
 }
 
 Status SessionPool::repair(const std::function<Status(const p11::Session&)>& then) {
   const std::lock_guard lock(login_mutex_);
+  if (refusal_) return fail(*refusal_);
   Status ok = anchor_.login(CKU_USER, pin_);
   if (!ok && ok.error().code() == ErrorCode::kUnavailable) {
-    // The anchor itself is gone (token reset): open a new one and log in on it.
+    // The anchor itself is gone (token reset): open a new one and log in on it. The old handle
+    // is forgotten, not closed: the token may have handed its number to `fresh`.
     SIGNET_ASSIGN_OR_RETURN(p11::Session fresh, p11::open_session(module_, slot_, false));
     ok = fresh.login(CKU_USER, pin_);
-    if (ok) anchor_ = std::move(fresh);
+    if (ok) {
+      anchor_.forget();
+      anchor_ = std::move(fresh);
+    }
+  }
+  if (!ok && ok.error().retry() == Retry::kNever) {
+    // A PIN the token now refuses (changed, or the token re-initialised): every further C_Login
+    // with it would count towards locking the user PIN, so none is made again; the pool fails
+    // every signature with this error until the signer is reopened with the right PIN.
+    refusal_ = ok.error().context("token '" + label_ + "': restoring the login");
+    login_refused_ = true;
+    available_.notify_all();
+    return fail(*refusal_);
   }
   if (!ok) return fail(ok.error().context("token '" + label_ + "': restoring the login"));
   if (!then) return {};

@@ -3,12 +3,14 @@
 // the login restored when the token lost it (EXAMPLES.md habits 4 and 5).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,14 +68,15 @@ class SessionPool {
     bool dead_ = false;
   };
 
-  // Waits up to the configured time for a session; then a retryable kDeadlineExceeded.
+  // Waits up to the configured time for a session; then a retryable kDeadlineExceeded. After
+  // the token refused the PIN on a repair, fails at once with that (never-retry) error.
   [[nodiscard]] Result<Lease> acquire();
   // After a lost login or a token reset: logs in again (reopening the anchor if it died), then
   // runs `then` on a fresh session — e.g. to look a key up again — all under one lock, so
-  // repairs by several threads do not interleave.
+  // repairs by several threads do not interleave. A PIN refused once is never tried again.
   [[nodiscard]] Status repair(const std::function<Status(const p11::Session&)>& then);
   // After a token-level failure (CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT) every idle session
-  // is presumed dead: close them all so retries get fresh ones.
+  // is presumed dead: forget them all (not closed) so retries get fresh ones.
   void drain_idle() noexcept;
 
   [[nodiscard]] CK_FUNCTION_LIST* fn() const noexcept { return module_->fn(); }
@@ -98,6 +101,9 @@ class SessionPool {
   std::size_t open_ = 0;  // sessions counted against capacity_: idle + leased + being opened
   std::mutex login_mutex_;
   p11::Session anchor_;
+  std::optional<Error> refusal_;  // under login_mutex_: the login error that stopped the pool
+  const int owner_pid_;            // the process that opened the pool (fork check)
+  std::atomic<bool> login_refused_{false};
 };
 
 }  // namespace signet::hsm

@@ -158,14 +158,15 @@ struct SignerGroup::State {
     }
     if (attempt != req->attempt) return;  // abandoned; the current attempt decides
     clear_deadline_locked(*req);
-    if (r.error().retry() == Retry::kNever) {
-      Completion done = finish_locked(*req);  // the input or the key, not the token, is wrong
+    if (r.error().code() == ErrorCode::kInvalidArgument) {
+      Completion done = finish_locked(*req);  // the input, not the token, is wrong
       lock.unlock();
       done(std::move(r));
       return;
     }
-    // The member already retried on fresh sessions (SignerOptions::max_attempts): the token is
-    // failing. A full queue only means it is busy.
+    // The member already retried on fresh sessions (SignerOptions::max_attempts), or failed in a
+    // way retrying it cannot fix (CKR_FUNCTION_FAILED, a vendor code, a refused PIN): that token
+    // is failing; the others may not be. A full queue only means it is busy.
     if (r.error().code() != ErrorCode::kResourceExhausted) {
       take_out_locked(m, r.error().message());
     }

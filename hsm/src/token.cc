@@ -124,7 +124,7 @@ Status init_token(const std::string& module_path, const std::string& label,
     }
   }
   if (!free_slot) {
-    return fail(ErrorCode::kResourceExhausted, "no uninitialised token slot in " + module_path);
+    return fail(ErrorCode::kFailedPrecondition, "no uninitialised token slot in " + module_path);
   }
   std::array<CK_UTF8CHAR, 32> padded{};
   padded.fill(' ');

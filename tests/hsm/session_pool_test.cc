@@ -1,6 +1,9 @@
 // The session pool under contention and faults (label: concurrency, so it also runs under TSan).
 #include "session_pool.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <thread>
@@ -119,6 +122,86 @@ TEST_F(SessionPoolTest, ALostLoginIsRestoredAndTheSignatureCompletes) {
   ASSERT_TRUE(sig) << sig.error().message();
   EXPECT_TRUE(verify_signature((*signer)->public_key_der(), SignatureAlgorithm::kEcdsaSha256,
                                *digest, *sig));
+}
+
+// A PIN the token refuses on a repair is never tried again: every further C_Login with it would
+// count towards locking the user PIN. Proof: the PIN is changed, the application logged out,
+// and after the first refusal the PIN is changed back — a signer that still logged in would now
+// succeed; this one keeps failing, at once and without retrying, until it is reopened.
+TEST_F(SessionPoolTest, ARefusedPinIsNotTriedAgain) {
+  ASSERT_TRUE(ready_);
+  const auto uri = Pkcs11Uri::parse(key_uri("ca"));
+  ASSERT_TRUE(generate_key(module_, *uri, {KeyType::kEcP256, 0}));
+  SignerOptions options;
+  options.max_sessions = 2;
+  options.backoff = std::chrono::milliseconds(1);
+  auto signer = open_signer(module_, *uri, options);
+  ASSERT_TRUE(signer) << signer.error().message();
+  auto module = p11::Module::load(module_);
+  ASSERT_TRUE(module);
+  Pkcs11Uri token;
+  token.token = kLabel;
+  const auto slot = p11::find_token(**module, token);
+  auto session = p11::open_session(*module, slot->id, true);
+  ASSERT_TRUE(session);
+  CK_FUNCTION_LIST* fn = (*module)->fn();
+  std::string old_pin = kPin;
+  std::string new_pin = "changed-pin-0042";
+  auto set_pin = [&](std::string& from, std::string& to) {
+    return fn->C_SetPIN(session->handle(), reinterpret_cast<CK_UTF8CHAR*>(from.data()),  // NOLINT
+                        from.size(), reinterpret_cast<CK_UTF8CHAR*>(to.data()),        // NOLINT
+                        to.size());
+  };
+  ASSERT_EQ(set_pin(old_pin, new_pin), CKR_OK);
+  ASSERT_EQ(fn->C_Logout(session->handle()), CKR_OK);
+
+  const auto digest = signing_input(SignatureAlgorithm::kEcdsaSha256, as_bytes("after a PIN change"));
+  auto sig = (*signer)->sign(*digest);
+  ASSERT_FALSE(sig);
+  EXPECT_EQ(sig.error().code(), ErrorCode::kPermissionDenied) << sig.error().message();
+  EXPECT_NE(sig.error().message().find("restoring the login"), std::string::npos)
+      << sig.error().message();
+  EXPECT_EQ(sig.error().message().find(kPin), std::string::npos);
+
+  // The PIN is the signer's again, but the signer does not log in with it any more.
+  ASSERT_EQ(fn->C_Login(session->handle(), CKU_USER,
+                        reinterpret_cast<CK_UTF8CHAR*>(new_pin.data()), new_pin.size()),  // NOLINT
+            CKR_OK);
+  ASSERT_EQ(set_pin(new_pin, old_pin), CKR_OK);
+  ASSERT_EQ(fn->C_Logout(session->handle()), CKR_OK);
+  for (int i = 0; i < 3; ++i) {
+    sig = (*signer)->sign(*digest);
+    ASSERT_FALSE(sig);
+    EXPECT_EQ(sig.error().code(), ErrorCode::kPermissionDenied) << sig.error().message();
+  }
+  // Reopened, with the PIN the token now holds, it signs.
+  signer->reset();
+  auto reopened = open_signer(module_, *uri, options);
+  ASSERT_TRUE(reopened) << reopened.error().message();
+  EXPECT_TRUE((*reopened)->sign(*digest));
+}
+
+// A signer opened before fork() refuses to sign in the child (its handles are the parent's,
+// PKCS#11 v2.40 §6.7.7) and keeps signing in the parent.
+TEST_F(SessionPoolTest, AChildOfForkIsRefusedAndTheParentGoesOn) {
+  ASSERT_TRUE(ready_);
+  const auto uri = Pkcs11Uri::parse(key_uri("ca"));
+  ASSERT_TRUE(generate_key(module_, *uri, {KeyType::kEcP256, 0}));
+  auto signer = open_signer(module_, *uri, {});
+  ASSERT_TRUE(signer) << signer.error().message();
+  const auto digest = signing_input(SignatureAlgorithm::kEcdsaSha256, as_bytes("fork"));
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const auto sig = (*signer)->sign(*digest);
+    const bool refused = !sig && sig.error().code() == ErrorCode::kFailedPrecondition &&
+                         sig.error().message().find("before fork()") != std::string::npos;
+    ::_exit(refused ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child was not refused";
+  EXPECT_TRUE((*signer)->sign(*digest));
 }
 
 }  // namespace

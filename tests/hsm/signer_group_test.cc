@@ -18,7 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-enum class Mode { kHealthy, kFailing, kHanging, kBadInput };
+enum class Mode { kHealthy, kFailing, kBroken, kHanging, kBadInput };
 
 // A member that answers on its own thread after `latency`, as a token's session thread does.
 class FakeMember final : public Signer {
@@ -67,6 +67,9 @@ class FakeMember final : public Signer {
       mode = mode_;
     }
     if (mode == Mode::kFailing) return fail(ErrorCode::kUnavailable, name_ + ": device error");
+    if (mode == Mode::kBroken) {
+      return fail(ErrorCode::kInternal, name_ + ": C_Sign returned CKR_FUNCTION_FAILED");
+    }
     if (mode == Mode::kBadInput) return fail(ErrorCode::kInvalidArgument, "bad input");
     return key_->sign(input);
   }
@@ -182,6 +185,22 @@ TEST_F(SignerGroupTest, AHungMemberIsAbandonedAfterTheTimeout) {
   EXPECT_EQ(status[0].last_error, "no answer in 100 ms");
   EXPECT_EQ(status[1].signed_count, 20U);
   members_[0]->release();  // its late answers are discarded
+}
+
+TEST_F(SignerGroupTest, AMemberFailingBeyondRetryIsTakenOutNotBelieved) {
+  // A never-retry error that is not about the input (CKR_FUNCTION_FAILED, a vendor code) says
+  // that token is broken: the signature moves on, the member leaves service.
+  GroupOptions options;
+  options.probe_interval = 10s;
+  auto g = group(2, options);
+  ASSERT_TRUE(g);
+  members_[0]->set_mode(Mode::kBroken);
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(verifies(*g, "broken " + std::to_string(i)));
+  const auto status = g->status();
+  EXPECT_FALSE(status[0].in_service);
+  EXPECT_EQ(status[0].last_error, "token-0: C_Sign returned CKR_FUNCTION_FAILED");
+  EXPECT_EQ(status[1].signed_count, 20U);
+  EXPECT_LE(members_[0]->calls(), 2);
 }
 
 TEST_F(SignerGroupTest, AnInputErrorIsReturnedWithoutBlamingTheToken) {

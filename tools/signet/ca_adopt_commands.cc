@@ -137,7 +137,7 @@ Status ca_import(const Context& ctx, const ImportOptions& o) {
   // After an import the key is in the token even if what follows fails: say so.
   const std::string after_import =
       imported ? "the key was imported into the token as '" + imported->key.label + "' but CA '" +
-                     o.name + "' was not recorded; rerun with --key " + imported->key.uri
+                     o.name + "' was not recorded; rerun with --key '" + key_ref + "'"
                : std::string();
   auto signer = open_key(ctx, key_ref);
   if (!signer) return fail(imported ? signer.error().context(after_import) : signer.error());
