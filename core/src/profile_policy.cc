@@ -196,7 +196,10 @@ Result<SubjectAltNames> check_names(const Profile& p, const Refusal& refuse, con
     }
     // A host that parses as an IP address is an iPAddress, anything else a dNSName (kubeadm
     // certSANs rule, spec §1.2 row 2).
-    for (const auto& h : *options.hosts) (parse_ip(h) ? ips : dns).push_back(h);
+    // A ':' can only be an IPv6 address: report it as one.
+    for (const auto& h : *options.hosts) {
+      (h.find(':') != std::string::npos || parse_ip(h) ? ips : dns).push_back(h);
+    }
   } else {
     const RequestedNames& names = csr.requested_names();
     if (!names.email.empty()) {
