@@ -49,6 +49,14 @@ Status only_keys(const Json& obj, const std::string& path,
   return {};
 }
 
+// Object text echoed in messages: control characters shown as '?'.
+std::string printable(std::string s) {
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return s;
+}
+
 std::string rfc3339(std::chrono::system_clock::time_point now) {
   return format_time(now);
 }
@@ -77,6 +85,7 @@ Result<K8sCsr> K8sCsr::parse(std::string_view json) {
     const Json& meta = doc["metadata"];
     if (!meta.is_object()) return fail(bad(".metadata", "must be an object"));
     SIGNET_ASSIGN_OR_RETURN(out.name_, string_at(meta, "name", ".metadata", false, 253));
+    out.name_ = printable(std::move(out.name_));
   }
 
   if (!doc.contains("spec") || !doc["spec"].is_object()) {
@@ -170,9 +179,9 @@ Result<K8sCsr> K8sCsr::parse(std::string_view json) {
         if (type == "Denied" || type == "Failed") {
           (type == "Denied" ? out.denied_ : out.failed_) = true;
           if (out.refusal_reason_.empty()) {
-            out.refusal_reason_ = type +
-                                  (reason.empty() ? "" : " (" + reason.substr(0, 128) + ")") +
-                                  (message.empty() ? "" : ": " + message.substr(0, 256));
+            out.refusal_reason_ =
+                printable(type + (reason.empty() ? "" : " (" + reason.substr(0, 128) + ")") +
+                          (message.empty() ? "" : ": " + message.substr(0, 256)));
           }
         }
       }

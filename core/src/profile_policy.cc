@@ -20,14 +20,26 @@ using std::chrono::seconds;
 constexpr std::size_t kMaxNames = 100;  // SAN entries per certificate
 constexpr seconds kMinTtl = minutes(10);
 
+std::string printable(std::string_view s);
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + printable(i);
   return out;
 }
 
+// Request text in a message: at most 256 bytes, control characters shown as '?' so a hostile
+// CSR cannot write escape sequences to a terminal or log.
+std::string printable(std::string_view s) {
+  std::string out(s.substr(0, 256));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return s.size() > 256 ? out + "..." : out;
+}
+
 std::string quoted(std::string_view s) {
-  return "'" + std::string(s.substr(0, 256)) + (s.size() > 256 ? "...'" : "'");
+  return "'" + printable(s) + "'";
 }
 
 class Refusal {
@@ -88,7 +100,8 @@ Result<DistinguishedName> check_subject(const Profile& p, const Refusal& refuse,
     for (const auto& o : orgs) {
       const auto& bad = s.forbidden_organizations;
       if (std::find(bad.begin(), bad.end(), o) != bad.end()) {
-        return fail(refuse("subject O " + o + " is not allowed, got [" + join(orgs) + "]"));
+        return fail(
+            refuse("subject O " + printable(o) + " is not allowed, got [" + join(orgs) + "]"));
       }
     }
   }
@@ -203,12 +216,12 @@ Result<SubjectAltNames> check_names(const Profile& p, const Refusal& refuse, con
   } else {
     const RequestedNames& names = csr.requested_names();
     if (!names.email.empty()) {
-      return fail(refuse("email subjectAltNames are never issued, got email:" +
-                         names.email[0].substr(0, 256)));
+      return fail(
+          refuse("email subjectAltNames are never issued, got email:" + printable(names.email[0])));
     }
     if (!names.uri.empty()) {
       return fail(
-          refuse("URI subjectAltNames are never issued, got URI:" + names.uri[0].substr(0, 256)));
+          refuse("URI subjectAltNames are never issued, got URI:" + printable(names.uri[0])));
     }
     dns = names.dns;
     ips = names.ip;
