@@ -232,7 +232,7 @@ TEST_F(CliProfilesTest, HostsAndValidityAreBoundedByTheProfile) {
                    "serving.crt", "--output", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = json::parse(r.out);
-  EXPECT_EQ(j["subject_alt_names"], json({"DNS:node-1.example", "IP:0a000009"}));
+  EXPECT_EQ(j["subject_alt_names"], json({"DNS:node-1.example", "IP:10.0.0.9"}));
   Issued c{"serving.crt",  "kubernetes-ca.crt", "system:node:node-1", {"system:nodes"},
            {"serverAuth"}, {"node-1.example"},  {"10.0.0.9"},         true};
   verify_all(c);

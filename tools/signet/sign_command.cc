@@ -2,6 +2,9 @@
 // PKCS#10 CSR (--csr, with --profile) or a Kubernetes CertificateSigningRequest object
 // (--k8s-csr: its signerName selects the profile, and the output is the same object with
 // status.certificate set or a Failed condition).
+#include <arpa/inet.h>
+
+#include <array>
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -46,10 +49,18 @@ Result<std::string> read_input(const std::string& path, std::size_t limit, std::
   return data;
 }
 
+// "10.0.0.7", "fd00::7" (RFC 5952 text via inet_ntop).
+std::string ip_text(const Bytes& ip) {
+  std::array<char, INET6_ADDRSTRLEN> buf{};
+  const int family = ip.size() == 4 ? AF_INET : AF_INET6;
+  if (inet_ntop(family, ip.data(), buf.data(), buf.size()) == nullptr) return to_hex(ip);
+  return buf.data();
+}
+
 std::string san_text(const SubjectAltNames& names) {
   std::string out;
   for (const auto& d : names.dns) out += (out.empty() ? "" : ", ") + ("DNS:" + d);
-  for (const auto& ip : names.ip) out += (out.empty() ? "" : ", ") + ("IP:" + to_hex(ip));
+  for (const auto& ip : names.ip) out += (out.empty() ? "" : ", ") + ("IP:" + ip_text(ip));
   return out;
 }
 
@@ -57,7 +68,7 @@ nlohmann::json summary(const std::string& ca, const Profile& profile,
                        const IssuedCertificate& cert) {
   nlohmann::json sans = nlohmann::json::array();
   for (const auto& d : cert.subject_alt_names.dns) sans.push_back("DNS:" + d);
-  for (const auto& ip : cert.subject_alt_names.ip) sans.push_back("IP:" + to_hex(ip));
+  for (const auto& ip : cert.subject_alt_names.ip) sans.push_back("IP:" + ip_text(ip));
   return {{"ca", ca},
           {"profile", profile.name()},
           {"serial", to_hex(cert.serial)},
@@ -142,8 +153,11 @@ Status sign_k8s(const Context& ctx, const SignOptions& o, const ProfileSet& set)
     j["result"] = "Failed";
     j["reason"] = "SignerValidationFailure";
     j["message"] = policy.error().message();
-    std::cerr << "signet: CertificateSigningRequest '" << object->name()
-              << "' failed: " << policy.error().message() << '\n';
+    // JSON mode carries the reason in the object (and the --out summary); text mode says it.
+    if (ctx.mode() == OutputMode::kText) {
+      std::cerr << "signet: CertificateSigningRequest '" << object->name()
+                << "' failed: " << policy.error().message() << '\n';
+    }
   } else {
     SIGNET_ASSIGN_OR_RETURN(auto signer, open_key(ctx, ca.record.key));
     SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *signer));
