@@ -1,5 +1,6 @@
 #include "signet/core/certificate.h"
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 #include <string>
@@ -19,11 +20,68 @@ constexpr std::array<std::uint8_t, 3> kOidKeyUsage = {0x55, 0x1d, 0x0f};
 constexpr std::array<std::uint8_t, 3> kOidBasicConstraints = {0x55, 0x1d, 0x13};
 constexpr std::array<std::uint8_t, 3> kOidExtKeyUsage = {0x55, 0x1d, 0x25};
 constexpr std::array<std::uint8_t, 3> kOidAuthorityKeyId = {0x55, 0x1d, 0x23};
-// id-kp-serverAuth / id-kp-clientAuth (RFC 5280 §4.2.1.12).
-constexpr std::array<std::uint8_t, 8> kOidServerAuth = {0x2b, 0x06, 0x01, 0x05,
-                                                        0x05, 0x07, 0x03, 0x01};
-constexpr std::array<std::uint8_t, 8> kOidClientAuth = {0x2b, 0x06, 0x01, 0x05,
-                                                        0x05, 0x07, 0x03, 0x02};
+constexpr std::array<std::uint8_t, 3> kOidSubjectAltName = {0x55, 0x1d, 0x11};
+
+// The OID content octets of an extKeyUsage purpose: id-kp-* is 1.3.6.1.5.5.7.3.n (RFC 5280
+// §4.2.1.12), anyExtendedKeyUsage 2.5.29.37.0, and the two server-gated-crypto vendor OIDs.
+Bytes eku_oid(ExtendedKeyUsage usage) {
+  const auto id_kp = [](std::uint8_t n) {
+    return Bytes{0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, n};
+  };
+  switch (usage) {
+    case ExtendedKeyUsage::kAny:
+      return {0x55, 0x1d, 0x25, 0x00};
+    case ExtendedKeyUsage::kServerAuth:
+      return id_kp(1);
+    case ExtendedKeyUsage::kClientAuth:
+      return id_kp(2);
+    case ExtendedKeyUsage::kCodeSigning:
+      return id_kp(3);
+    case ExtendedKeyUsage::kEmailProtection:
+      return id_kp(4);
+    case ExtendedKeyUsage::kIpsecEndSystem:
+      return id_kp(5);
+    case ExtendedKeyUsage::kIpsecTunnel:
+      return id_kp(6);
+    case ExtendedKeyUsage::kIpsecUser:
+      return id_kp(7);
+    case ExtendedKeyUsage::kTimeStamping:
+      return id_kp(8);
+    case ExtendedKeyUsage::kOcspSigning:
+      return id_kp(9);
+    case ExtendedKeyUsage::kMicrosoftSgc:
+      return {0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x0a, 0x03, 0x03};
+    case ExtendedKeyUsage::kNetscapeSgc:
+      return {0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x42, 0x04, 0x01};
+  }
+  return {};
+}
+
+// GeneralNames for subjectAltName: dNSName [2] IMPLICIT IA5String, iPAddress [7] IMPLICIT
+// OCTET STRING (RFC 5280 §4.2.1.6).
+Status put_subject_alt_names(der::Writer& w, const SubjectAltNames& names) {
+  const auto seq = w.open(der::kSequence);
+  for (const auto& dns : names.dns) {
+    const bool ia5 = !dns.empty() && std::all_of(dns.begin(), dns.end(), [](char c) {
+      return static_cast<unsigned char>(c) > 0x20 && static_cast<unsigned char>(c) < 0x7f;
+    });
+    if (!ia5) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "subjectAltName dNSName must be non-empty printable ASCII (IA5String)");
+    }
+    w.put(der::context_primitive(2), as_bytes(dns));
+  }
+  for (const auto& ip : names.ip) {
+    if (ip.size() != 4 && ip.size() != 16) {
+      return fail(
+          ErrorCode::kInvalidArgument,
+          "subjectAltName iPAddress must be 4 or 16 octets, got " + std::to_string(ip.size()));
+    }
+    w.put(der::context_primitive(7), ip);
+  }
+  w.close(seq);
+  return {};
+}
 
 // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; always Z, with seconds.
 Status put_time(der::Writer& w, SystemTime t) {
@@ -98,12 +156,17 @@ Status put_extensions(der::Writer& w, const CertificateFields& f) {
   if (!f.extended_key_usage.empty()) {
     auto eku = open_extension(w, kOidExtKeyUsage, false);
     const auto seq = w.open(der::kSequence);
-    for (const auto usage : f.extended_key_usage) {
-      w.put(der::kOid, usage == ExtendedKeyUsage::kServerAuth ? ByteView(kOidServerAuth)
-                                                              : ByteView(kOidClientAuth));
-    }
+    for (const auto usage : f.extended_key_usage) w.put(der::kOid, eku_oid(usage));
     w.close(seq);
     close_extension(w, eku);
+  }
+
+  if (!f.subject_alt_names.empty()) {
+    // An empty subject Name is the 2-octet SEQUENCE 30 00; then the SAN must be critical.
+    const bool empty_subject = f.subject_der.size() == 2;
+    auto san = open_extension(w, kOidSubjectAltName, empty_subject);
+    SIGNET_RETURN_IF_ERROR(put_subject_alt_names(w, f.subject_alt_names));
+    close_extension(w, san);
   }
 
   SIGNET_ASSIGN_OR_RETURN(const Bytes ski, subject_key_id(f.public_key_der));

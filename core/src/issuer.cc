@@ -7,10 +7,10 @@
 namespace signet {
 
 Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
-                                            const Profile& profile, const Csr& csr,
-                                            SystemTime now) {
+                                            const Profile& profile, const Csr& csr, SystemTime now,
+                                            const RequestOptions& options) {
   SIGNET_RETURN_IF_ERROR(check_signer_matches(ca, signer));
-  SIGNET_ASSIGN_OR_RETURN(DistinguishedName subject, profile.check_request(csr));
+  SIGNET_ASSIGN_OR_RETURN(IssuancePlan plan, profile.check_request(csr, options));
   const SystemTime at = std::chrono::time_point_cast<std::chrono::seconds>(now);
   if (at >= ca.not_after()) {
     return fail(ErrorCode::kFailedPrecondition,
@@ -24,23 +24,26 @@ Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& sig
   CertificateFields f;
   SIGNET_ASSIGN_OR_RETURN(f.serial, random_serial());
   f.issuer_der.assign(ca.subject_der().begin(), ca.subject_der().end());
-  SIGNET_ASSIGN_OR_RETURN(f.subject_der, encode_name(subject));
+  SIGNET_ASSIGN_OR_RETURN(f.subject_der, encode_name(plan.subject));
   f.public_key_der.assign(csr.public_key_der().begin(), csr.public_key_der().end());
   f.not_before = at - kBackdate;
   // Like the KCM signer (spec §2.5): lifetimes of 8 h or more end at now + TTL - 5 min, so the
   // certificate lives exactly TTL from its backdated notBefore; all are clamped to the CA's end.
-  const auto end = profile.validity >= std::chrono::hours(8) ? at + profile.validity - kBackdate
-                                                             : at + profile.validity;
+  const auto end = plan.ttl >= std::chrono::hours(8) ? at + plan.ttl - kBackdate : at + plan.ttl;
   f.not_after = std::min(end, ca.not_after());
   f.is_ca = false;
-  // keyEncipherment only for RSA subject keys (spec §1.2 row 17; RFC 5280 §4.2.1.3).
-  f.key_usage = kDigitalSignature;
-  if (csr.key().type == KeyType::kRsa) f.key_usage |= kKeyEncipherment;
-  f.extended_key_usage = profile.extended_key_usage;
+  // keyEncipherment is already limited to RSA subject keys by the plan (spec §1.2 row 17).
+  f.key_usage = plan.key_usage;
+  f.extended_key_usage = plan.extended_key_usage;
+  f.subject_alt_names = plan.subject_alt_names;
   f.authority_key_id.assign(ca.subject_key_id().begin(), ca.subject_key_id().end());
 
   SIGNET_ASSIGN_OR_RETURN(Bytes der, sign_certificate(f, signer));
-  return IssuedCertificate{std::move(der), std::move(f.serial), std::move(subject), f.not_before,
+  return IssuedCertificate{std::move(der),
+                           std::move(f.serial),
+                           std::move(plan.subject),
+                           std::move(plan.subject_alt_names),
+                           f.not_before,
                            f.not_after};
 }
 

@@ -122,7 +122,7 @@ TEST(IssuePolicyTest, KubeletClientRulesNameTheRuleAndTheValue) {
   cases.push_back(extra);
   Case san;
   san.spec.san = "DNS:n1.example";
-  san.message = "subjectAltName is not allowed in a kubelet client certificate, got DNS:n1.example";
+  san.message = "subjectAltName is not allowed in a kubelet-client certificate, got DNS:n1.example";
   cases.push_back(san);
   Case weak;
   weak.spec.key = "RSA1024";

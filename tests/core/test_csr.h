@@ -21,12 +21,17 @@ struct CsrSpec {
   std::vector<std::pair<std::string, std::string>> subject = {{"O", "system:nodes"},
                                                               {"CN", "system:node:n1"}};
   std::string san;  // e.g. "DNS:n1.example" (added as a requested extension)
+  // Further requested extensions as (name, value) for X509V3_EXT_nconf, e.g.
+  // {"basicConstraints", "critical,CA:TRUE"}.
+  std::vector<std::pair<std::string, std::string>> extensions;
   std::string digest = "SHA256";
 };
 
 inline ossl::EvpPkeyPtr make_key(const std::string& kind) {
   if (kind == "RSA")
     return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
+  if (kind == "P384") return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
+  if (kind == "ED25519") return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   if (kind == "RSA1024")
     return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{1024}));
   if (kind == "P384") return ossl::EvpPkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
@@ -44,11 +49,16 @@ inline Bytes make_csr_der(const CsrSpec& spec) {
                                reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1, 0);
   }
   X509_REQ_set_pubkey(req.get(), key.get());
-  if (!spec.san.empty()) {
+  if (!spec.san.empty() || !spec.extensions.empty()) {
     STACK_OF(X509_EXTENSION)* exts = sk_X509_EXTENSION_new_null();
-    X509_EXTENSION* ext =
-        X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, spec.san.c_str());
-    sk_X509_EXTENSION_push(exts, ext);
+    if (!spec.san.empty()) {
+      sk_X509_EXTENSION_push(
+          exts, X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, spec.san.c_str()));
+    }
+    for (const auto& [ext_name, value] : spec.extensions) {
+      X509_EXTENSION* ext = X509V3_EXT_nconf(nullptr, nullptr, ext_name.c_str(), value.c_str());
+      if (ext != nullptr) sk_X509_EXTENSION_push(exts, ext);
+    }
     X509_REQ_add_extensions(req.get(), exts);
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   }

@@ -10,6 +10,9 @@ this file, so the checks do not rely on any re-encoding.
 Usage:
   check_cert.py --profile kubelet-client --cert node.crt --ca ca.crt \
       [--node-name NAME] [--now-epoch SECONDS] [--json]
+  check_cert.py --profile leaf --cert c.crt --ca ca.crt --expect-cn CN \
+      [--expect-o O ...] --expect-eku serverAuth,clientAuth \
+      [--expect-dns a,b] [--expect-ip 10.0.0.1,fd00::1]
   check_cert.py --profile ca --cert ca.crt [--json]
 
 Output: one "FAIL rule: detail" line per failed rule and exit 1, or
@@ -344,6 +347,19 @@ def check_ski(c, exts):
 
 
 def profile_kubelet_client(c, cert, raw, ca, ca_raw, node_name, now):
+    exp_cn = None if node_name is None else "system:node:" + node_name
+    profile_leaf(c, cert, raw, ca, ca_raw, now, cn=exp_cn, node_cn=True,
+                 orgs=["system:nodes"], ekus=[ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string],
+                 sans=None)
+
+
+EKU_BY_NAME = {"serverAuth": ExtendedKeyUsageOID.SERVER_AUTH.dotted_string,
+               "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string}
+
+
+def profile_leaf(c, cert, raw, ca, ca_raw, now, cn, node_cn, orgs, ekus, sans):
+    """A leaf signed by `ca`: subject exactly CN (+ the O set), EKU exactly `ekus` (dotted, in
+    order), SAN exactly the `sans` set of ("dns"|"ip", value) or absent when None."""
     check_version(c, cert, raw)
 
     # --- subject ---
@@ -365,18 +381,18 @@ def profile_kubelet_client(c, cert, raw, ca, ca_raw, node_name, now):
 
     if c.check("subject-cn", len(cns) == 1,
                "expected exactly one CN, got %d: %s" % (len(cns), [val(a) for a in cns])):
-        cn = val(cns[0])
-        if node_name is not None:
-            exp = "system:node:" + node_name
-            c.check("subject-cn", cn == exp, "CN %r != expected %r" % (cn, exp))
-        else:
+        got_cn = val(cns[0])
+        if cn is not None:
+            c.check("subject-cn", got_cn == cn, "CN %r != expected %r" % (got_cn, cn))
+        elif node_cn:
             c.check("subject-cn",
-                    cn.startswith("system:node:") and len(cn) > len("system:node:"),
-                    "CN %r is not system:node:<non-empty name>" % cn)
-    if c.check("subject-o", len(os_) == 1,
-               "expected exactly one O, got %d: %s" % (len(os_), [val(a) for a in os_])):
-        c.check("subject-o", val(os_[0]) == "system:nodes",
-                "O %r != 'system:nodes'" % val(os_[0]))
+                    got_cn.startswith("system:node:") and len(got_cn) > len("system:node:"),
+                    "CN %r is not system:node:<non-empty name>" % got_cn)
+        else:
+            c.check("subject-cn", len(got_cn) > 0, "CN is empty")
+    got_orgs = sorted(val(a) for a in os_)
+    c.check("subject-o", got_orgs == sorted(orgs),
+            "O values %s != expected %s" % (got_orgs, sorted(orgs)))
     c.check("subject-attrs", not others,
             "unexpected subject attribute(s): %s" % ", ".join(others))
     for _, oid, tag, value in attrs:
@@ -437,9 +453,8 @@ def profile_kubelet_client(c, cert, raw, ca, ca_raw, node_name, now):
                     "extendedKeyUsage must be non-critical")
             got = [o.dotted_string for o in eku.value]
             names = [getattr(o, "_name", o.dotted_string) for o in eku.value]
-            c.check("ext-key-usage",
-                    got == [ExtendedKeyUsageOID.CLIENT_AUTH.dotted_string],
-                    "extendedKeyUsage must be exactly [clientAuth], got %s" % names)
+            c.check("ext-key-usage", got == ekus,
+                    "extendedKeyUsage must be exactly %s, got %s" % (ekus, names))
 
         check_ski(c, exts)
 
@@ -460,8 +475,23 @@ def profile_kubelet_client(c, cert, raw, ca, ca_raw, node_name, now):
                         % (kid.hex() if kid else "absent", ca_ski.hex()))
 
         san = exts.get(E.SUBJECT_ALTERNATIVE_NAME.dotted_string)
-        c.check("san-absent", san is None,
-                "subjectAltName present: %s" % (san.value if san else ""))
+        if sans is None:
+            c.check("san-absent", san is None,
+                    "subjectAltName present: %s" % (san.value if san else ""))
+        elif c.check("san", san is not None, "subjectAltName missing"):
+            c.check("san", not san.critical, "subjectAltName must be non-critical (subject set)")
+            got_sans = set()
+            other = []
+            for gn in san.value:
+                if isinstance(gn, x509.DNSName):
+                    got_sans.add(("dns", gn.value))
+                elif isinstance(gn, x509.IPAddress):
+                    got_sans.add(("ip", str(gn.value)))
+                else:
+                    other.append(repr(gn))
+            c.check("san", not other, "unexpected general name types: %s" % other)
+            c.check("san", got_sans == set(sans),
+                    "subjectAltName %s != expected %s" % (sorted(got_sans), sorted(sans)))
 
         allowed_exts = {E.BASIC_CONSTRAINTS, E.KEY_USAGE, E.EXTENDED_KEY_USAGE,
                         E.SUBJECT_KEY_IDENTIFIER, E.AUTHORITY_KEY_IDENTIFIER,
@@ -533,15 +563,27 @@ def profile_ca(c, cert, raw):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Independent X.509 profile checker for signet")
-    ap.add_argument("--profile", required=True, choices=["kubelet-client", "ca"])
+    ap.add_argument("--profile", required=True, choices=["kubelet-client", "leaf", "ca"])
     ap.add_argument("--cert", required=True, help="certificate to check (PEM or DER)")
     ap.add_argument("--ca", help="issuing CA certificate (required for kubelet-client)")
     ap.add_argument("--node-name", help="expected node name (CN system:node:<name>)")
     ap.add_argument("--now-epoch", type=float, help="current time (default: time.time())")
     ap.add_argument("--json", action="store_true", help="machine-readable output")
+    ap.add_argument("--expect-cn", help="leaf: exact subject CN")
+    ap.add_argument("--expect-o", action="append", default=[],
+                    help="leaf: one expected O value (repeat; none: no O)")
+    ap.add_argument("--expect-eku", default="",
+                    help="leaf: comma list of serverAuth,clientAuth in certificate order")
+    ap.add_argument("--expect-dns", default=None, help="leaf: comma list of DNS SANs")
+    ap.add_argument("--expect-ip", default=None, help="leaf: comma list of IP SANs")
     args = ap.parse_args(argv)
-    if args.profile == "kubelet-client" and not args.ca:
-        ap.error("--ca is required for --profile kubelet-client")
+    if args.profile in ("kubelet-client", "leaf") and not args.ca:
+        ap.error("--ca is required for --profile %s" % args.profile)
+    if args.profile == "leaf" and (not args.expect_cn or not args.expect_eku):
+        ap.error("--expect-cn and --expect-eku are required for --profile leaf")
+    bad_eku = [e for e in args.expect_eku.split(",") if e and e not in EKU_BY_NAME]
+    if bad_eku:
+        ap.error("--expect-eku: unknown %s" % bad_eku)
     now = args.now_epoch if args.now_epoch is not None else time.time()
 
     c = Checker()
@@ -551,7 +593,7 @@ def main(argv=None):
         c.fail("load", "cannot load %s: %s: %s" % (args.cert, type(e).__name__, e))
         cert = None
     ca = ca_raw = None
-    if cert is not None and args.profile == "kubelet-client":
+    if cert is not None and args.profile in ("kubelet-client", "leaf"):
         try:
             ca, ca_raw = load_cert(args.ca)
         except Exception as e:
@@ -561,6 +603,15 @@ def main(argv=None):
         try:
             if args.profile == "kubelet-client":
                 profile_kubelet_client(c, cert, raw, ca, ca_raw, args.node_name, now)
+            elif args.profile == "leaf":
+                sans = None
+                if args.expect_dns is not None or args.expect_ip is not None:
+                    sans = [("dns", d) for d in (args.expect_dns or "").split(",") if d]
+                    sans += [("ip", i) for i in (args.expect_ip or "").split(",") if i]
+                profile_leaf(c, cert, raw, ca, ca_raw, now, cn=args.expect_cn, node_cn=False,
+                             orgs=args.expect_o,
+                             ekus=[EKU_BY_NAME[e] for e in args.expect_eku.split(",") if e],
+                             sans=sans)
             else:
                 profile_ca(c, cert, raw)
         except Exception as e:  # never crash silently: report as a failure

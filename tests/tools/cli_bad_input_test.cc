@@ -64,7 +64,7 @@ TEST_F(CliBadInputTest, UnknownProfile) {
   ASSERT_TRUE(ready_);
   expect_refused({"sign", "--ca", "kubernetes", "--profile", "kubelet-superuser", "--csr",
                   "good.csr", "--out", "out.crt"},
-                 "unknown profile 'kubelet-superuser' (known: kubelet-client)");
+                 "unknown profile 'kubelet-superuser' (known: kubernetes-ca, ");
 }
 
 TEST_F(CliBadInputTest, UnknownCa) {

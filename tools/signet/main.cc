@@ -42,6 +42,7 @@ int run(int argc, char** argv) {
       "      --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt' --out "
       "ca.crt\n"
       "  signet sign --ca kubernetes --profile kubelet-client --csr node.csr --out node.crt\n"
+      "  signet profiles show kubelet-serving --output json\n"
       "PINs come only from pin-source=file:PATH or env:NAME, never from the command line.");
 
   signet::cli::Action action;
@@ -50,6 +51,7 @@ int run(int argc, char** argv) {
   signet::cli::register_ca_commands(app, ctx, action);
   signet::cli::register_sign_command(app, ctx, action);
   signet::cli::register_bench_commands(app, ctx, action);
+  signet::cli::register_profiles_commands(app, ctx, action);
 
   try {
     app.parse(argc, argv);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "signet/core/algorithm.h"
@@ -19,12 +20,42 @@ using SystemTime = std::chrono::system_clock::time_point;
 // keyUsage bits (RFC 5280 §4.2.1.3), as a bit set in named-bit order.
 enum KeyUsageBit : std::uint16_t {
   kDigitalSignature = 1U << 0U,
+  kContentCommitment = 1U << 1U,  // formerly nonRepudiation
   kKeyEncipherment = 1U << 2U,
+  kDataEncipherment = 1U << 3U,
+  kKeyAgreement = 1U << 4U,
   kKeyCertSign = 1U << 5U,
   kCrlSign = 1U << 6U,
+  kEncipherOnly = 1U << 7U,
+  kDecipherOnly = 1U << 8U,
 };
 
-enum class ExtendedKeyUsage { kServerAuth, kClientAuth };
+// extKeyUsage purposes (RFC 5280 §4.2.1.12 and the vendor OIDs Kubernetes maps, spec §2.1), in
+// the order of Go's x509.ExtKeyUsage constants: the KCM signer sorts EKUs that way (spec §2.5),
+// and the certificate lists them in this order.
+enum class ExtendedKeyUsage {
+  kAny,  // anyExtendedKeyUsage 2.5.29.37.0
+  kServerAuth,
+  kClientAuth,
+  kCodeSigning,
+  kEmailProtection,
+  kIpsecEndSystem,
+  kIpsecTunnel,
+  kIpsecUser,
+  kTimeStamping,
+  kOcspSigning,
+  kMicrosoftSgc,  // 1.3.6.1.4.1.311.10.3.3
+  kNetscapeSgc,   // 2.16.840.1.113730.4.1
+};
+
+// subjectAltName entries signet writes (RFC 5280 §4.2.1.6): dNSName as IA5String and iPAddress
+// as 4 (IPv4) or 16 (IPv6) octets. Callers validate names; build_tbs refuses non-ASCII DNS names
+// and other IP lengths.
+struct SubjectAltNames {
+  std::vector<std::string> dns;
+  std::vector<Bytes> ip;
+  [[nodiscard]] bool empty() const noexcept { return dns.empty() && ip.empty(); }
+};
 
 struct CertificateFields {
   Bytes serial;          // INTEGER content octets: positive and minimal (see random_serial())
@@ -37,6 +68,8 @@ struct CertificateFields {
   std::uint16_t key_usage = 0;
   std::vector<ExtendedKeyUsage> extended_key_usage;  // empty: no EKU extension (CAs)
   Bytes authority_key_id;                            // empty: no AKI (self-signed roots)
+  // Empty: no subjectAltName. Critical only when the subject is an empty Name (§4.2.1.6).
+  SubjectAltNames subject_alt_names;
 };
 
 // A serial of 16 CSPRNG octets (126 random bits), positive and DER-minimal: the top bit is

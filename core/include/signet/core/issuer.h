@@ -20,16 +20,19 @@ struct IssuedCertificate {
   Bytes der;
   Bytes serial;
   DistinguishedName subject;
+  SubjectAltNames subject_alt_names;
   SystemTime not_before;
   SystemTime not_after;
 };
 
-// Checks that `signer` holds the CA key and applies the profile to the CSR, then signs: serial
-// random, notBefore = now - 5 min, notAfter = min(now + validity (- 5 min when validity ≥ 8 h), CA
-// notAfter) (spec §2.5), SKI from the CSR's key, AKI from the CA's SKI. Refuses when the CA has
-// expired or is not yet valid.
+// Checks that `signer` holds the CA key and applies the profile to the CSR (with the per-request
+// `options`, each bounded by the profile), then signs: serial random, notBefore = now - 5 min,
+// notAfter = min(now + TTL (- 5 min when TTL ≥ 8 h), CA notAfter) (spec §2.5), subject, SAN,
+// keyUsage and extKeyUsage from the profile's plan (never from the CSR's extensions), SKI from
+// the CSR's key, AKI from the CA's SKI. Refuses when the CA has expired or is not yet valid.
 [[nodiscard]] Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
                                                           const Profile& profile, const Csr& csr,
-                                                          SystemTime now);
+                                                          SystemTime now,
+                                                          const RequestOptions& options = {});
 
 }  // namespace signet

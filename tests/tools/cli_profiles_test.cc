@@ -1,0 +1,460 @@
+// Every profile through the CLI, from `openssl req` CSRs, signed in a SoftHSM token and checked by
+// verifiers signet did not write; Kubernetes CertificateSigningRequest objects; `signet profiles
+// show` and the profiles file.
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+
+namespace signet::testing {
+namespace {
+
+using nlohmann::json;
+
+// What a verifier is told about one issued certificate.
+struct Issued {
+  std::string cert;  // file name in the test directory
+  std::string ca;    // issuing CA certificate file
+  std::string cn;    // exact subject CN
+  std::vector<std::string> orgs;
+  std::vector<std::string> ekus;  // "serverAuth", "clientAuth" in certificate order
+  std::vector<std::string> dns;
+  std::vector<std::string> ips;
+  bool sans = false;
+};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+// One independent verifier: returns "" when it accepts the certificate, else what it said.
+struct Verifier {
+  std::string name;
+  std::function<std::string(const CliTest&, const Issued&)> check;
+};
+
+// A verifier runs a program through this (CliTest::tool is protected).
+using Runner = std::function<RunResult(const std::vector<std::string>&)>;
+
+std::string openssl_verify(const Runner& run, const Issued& c) {
+  std::string out;
+  for (const auto& eku : c.ekus) {
+    const auto r = run({"openssl", "verify", "-x509_strict", "-purpose",
+                        eku == "serverAuth" ? "sslserver" : "sslclient", "-CAfile", c.ca, c.cert});
+    if (r.exit_code != 0 || r.out.find(": OK") == std::string::npos) out += r.out + r.err;
+  }
+  return out;
+}
+
+std::string certtool_verify(const Runner& run, const Issued& c) {
+  std::string out;
+  for (const auto& eku : c.ekus) {
+    const auto r =
+        run({"certtool", "--verify", "--load-ca-certificate", c.ca, "--infile", c.cert,
+             "--verify-purpose", eku == "serverAuth" ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2"});
+    if (r.exit_code != 0 || r.out.find("Chain verification output: Verified.") == std::string::npos)
+      out += r.out + r.err;
+  }
+  return out;
+}
+
+std::string python_check(const Runner& run, const Issued& c) {
+  std::vector<std::string> argv = {
+      "python3",      std::string(SIGNET_SOURCE_DIR) + "/tests/interop/check_cert.py",
+      "--profile",    "leaf",
+      "--cert",       c.cert,
+      "--ca",         c.ca,
+      "--expect-cn",  c.cn,
+      "--expect-eku", join(c.ekus)};
+  for (const auto& o : c.orgs) argv.insert(argv.end(), {"--expect-o", o});
+  if (c.sans) argv.insert(argv.end(), {"--expect-dns", join(c.dns), "--expect-ip", join(c.ips)});
+  const auto r = run(argv);
+  return r.exit_code == 0 ? "" : r.out + r.err;
+}
+
+class CliProfilesTest : public CliTest {
+ protected:
+  // The verifiers every issued certificate must satisfy. A new verifier (e.g. a Go crypto/x509
+  // program) is one more line here.
+  std::vector<Verifier> verifiers() const {
+    const Runner run = [this](const std::vector<std::string>& argv) { return tool(argv); };
+    return {
+        {"openssl verify -x509_strict",
+         [run](const CliTest&, const Issued& c) { return openssl_verify(run, c); }},
+        {"certtool --verify",
+         [run](const CliTest&, const Issued& c) { return certtool_verify(run, c); }},
+        {"check_cert.py (python-cryptography)",
+         [run](const CliTest&, const Issued& c) { return python_check(run, c); }},
+    };
+  }
+
+  // Three CAs in one token, named like the CA profiles that sign each leaf.
+  void make_cas(const std::string& alg) {
+    make_ca("kubernetes-ca", alg);
+    for (const std::string name : {"front-proxy-ca", "etcd-ca"}) {
+      const std::string key = "pkcs11:token=cli;object=" + name + "-key?pin-source=" + pin_source();
+      auto r = signet({"key", "generate", "--algorithm", alg, "--key", key});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      r = signet({"ca", "init", "--name", name, "--key", key, "--subject", "CN=" + name,
+                  "--validity", "87600h", "--out", name + ".crt"});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+
+  // openssl req with a key of `kind` ("ec", "p384", "rsa", "rsa4096") and optional SANs.
+  std::string csr(const std::string& name, const std::string& subject, const std::string& kind,
+                  const std::string& san = "") const {
+    std::vector<std::string> argv = {"openssl",     "req",   "-new",  "-nodes", "-keyout",
+                                     name + ".key", "-subj", subject, "-out",   name + ".csr"};
+    if (kind == "rsa" || kind == "rsa4096") {
+      argv.insert(argv.end(), {"-newkey", kind == "rsa" ? "rsa:2048" : "rsa:4096"});
+    } else {
+      argv.insert(argv.end(),
+                  {"-newkey", "ec", "-pkeyopt",
+                   kind == "p384" ? "ec_paramgen_curve:P-384" : "ec_paramgen_curve:P-256"});
+    }
+    if (!san.empty()) argv.insert(argv.end(), {"-addext", "subjectAltName=" + san});
+    const auto r = tool(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return name + ".csr";
+  }
+
+  json profile(const std::string& name) const {
+    const auto r = signet({"profiles", "show", name, "--output", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out);
+  }
+
+  void verify_all(const Issued& c) const {
+    for (const auto& v : verifiers()) {
+      EXPECT_EQ(v.check(*this, c), "") << v.name << " refused " << c.cert;
+    }
+  }
+
+  std::string read(const std::string& name) const {
+    std::stringstream s;
+    s << std::ifstream(dir_ / name).rdbuf();
+    return s.str();
+  }
+
+  // A certificates.k8s.io/v1 object for `csr_file`.
+  json k8s_object(const std::string& csr_file, const std::string& signer,
+                  const std::vector<std::string>& usages, bool approved = true) const {
+    const auto r = tool({"openssl", "base64", "-A", "-in", csr_file});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    json j = {{"apiVersion", "certificates.k8s.io/v1"},
+              {"kind", "CertificateSigningRequest"},
+              {"metadata", {{"name", "csr-" + csr_file}}},
+              {"spec", {{"request", r.out}, {"signerName", signer}, {"usages", usages}}}};
+    if (approved) {
+      j["status"]["conditions"] =
+          json::array({{{"type", "Approved"}, {"status", "True"}, {"reason", "AutoApproved"}}});
+    }
+    return j;
+  }
+
+  std::string write_json(const std::string& name, const json& j) const {
+    write_file(name, j.dump());
+    return name;
+  }
+};
+
+class CliEveryProfileTest : public CliProfilesTest,
+                            public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(CliEveryProfileTest, EveryLeafProfileIsAcceptedByIndependentVerifiers) {
+  ASSERT_TRUE(ready_);
+  make_cas(GetParam());
+  const auto all = json::parse(signet({"profiles", "show", "--output", "json"}).out);
+  const std::vector<std::string> keys = {"ec", "p384", "rsa"};
+  std::size_t n = 0;
+  for (const auto& p : all["profiles"]) {
+    if (p["kind"] == "ca") continue;
+    const std::string name = p["name"];
+    // Each profile with each key type in turn; one RSA-4096 key (apiserver).
+    const std::string kind = name == "apiserver" ? "rsa4096" : keys[n++ % keys.size()];
+    SCOPED_TRACE(name + " with " + kind);
+    Issued c;
+    c.cert = name + ".crt";
+    c.ca = std::string(p["signed_by"]) + ".crt";
+    c.cn = p["cn_rule"] == "fixed"       ? std::string(p["common_name"])
+           : p["cn_rule"] == "node-name" ? "system:node:node-1"
+                                         : "node-1";
+    std::string subject;
+    for (const auto& o : p["organizations"]) {
+      c.orgs.push_back(o);
+      subject += "/O=" + std::string(o);
+    }
+    subject += "/CN=" + c.cn;
+    for (const auto& u : p["default_usages"]) {
+      if (u == "server auth") c.ekus.push_back("serverAuth");
+    }
+    for (const auto& u : p["default_usages"]) {
+      if (u == "client auth") c.ekus.push_back("clientAuth");
+    }
+    std::string san;
+    if (p["san_rule"] != "none") {
+      c.sans = true;
+      c.dns = {"node-1.example", "localhost"};
+      c.ips = {"10.0.0.7", "fd00::7"};
+      san = "DNS:node-1.example,DNS:localhost,IP:10.0.0.7,IP:fd00::7";
+    }
+    const std::string csr_file = csr(name, subject, kind, san);
+    const auto r = signet(
+        {"sign", "--ca", p["signed_by"], "--profile", name, "--csr", csr_file, "--out", c.cert});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    verify_all(c);
+  }
+  EXPECT_EQ(n, 13U);  // 14 leaf profiles, one of them RSA-4096
+}
+
+INSTANTIATE_TEST_SUITE_P(CaKeys, CliEveryProfileTest, ::testing::Values("ecdsa-p256", "rsa-2048"),
+                         [](const auto& p) {
+                           std::string n = p.param;
+                           std::erase(n, '-');
+                           return n;
+                         });
+
+TEST_F(CliProfilesTest, HostsAndValidityAreBoundedByTheProfile) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes-ca", "ecdsa-p256");
+  const std::string serving =
+      csr("serving", "/O=system:nodes/CN=system:node:node-1", "ec", "DNS:ignored.example");
+  auto r = signet({"sign", "--ca", "kubernetes-ca", "--profile", "kubelet-serving", "--csr",
+                   serving, "--hosts", "node-1.example,10.0.0.9", "--validity", "720h", "--out",
+                   "serving.crt", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["subject_alt_names"], json({"DNS:node-1.example", "IP:10.0.0.9"}));
+  Issued c{"serving.crt",  "kubernetes-ca.crt", "system:node:node-1", {"system:nodes"},
+           {"serverAuth"}, {"node-1.example"},  {"10.0.0.9"},         true};
+  verify_all(c);
+  r = tool({"openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-verify_hostname",
+            "node-1.example", "-CAfile", "kubernetes-ca.crt", "serving.crt"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = tool({"openssl", "verify", "-purpose", "sslserver", "-verify_hostname", "ignored.example",
+            "-CAfile", "kubernetes-ca.crt", "serving.crt"});
+  EXPECT_NE(r.exit_code, 0) << "the CSR's own SAN was replaced by --hosts";
+
+  const std::string client = csr("client", "/O=system:nodes/CN=system:node:node-1", "ec");
+  r = signet({"sign", "--ca", "kubernetes-ca", "--profile", "kubelet-client", "--csr", client,
+              "--hosts", "node-1.example", "--out", "out.crt"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("kubelet-client: --hosts is not allowed: the profile takes no "
+                       "subjectAltName (san_rule none), got 'node-1.example'"),
+            std::string::npos)
+      << r.err;
+  r = signet({"sign", "--ca", "kubernetes-ca", "--profile", "kubelet-client", "--csr", client,
+              "--validity", "87600h", "--out", "out.crt"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("kubelet-client: validity must be 10m to 8760h (max_validity), got 87600h"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out.crt"));
+
+  // SHA-1 signed CSRs are refused (spec §6.2).
+  const auto sha1 =
+      tool({"openssl", "req", "-new", "-nodes", "-sha1", "-newkey", "rsa:2048", "-keyout",
+            "sha1.key", "-subj", "/O=system:nodes/CN=system:node:n1", "-out", "sha1.csr"});
+  ASSERT_EQ(sha1.exit_code, 0) << sha1.err;
+  r = signet({"sign", "--ca", "kubernetes-ca", "--profile", "kubelet-client", "--csr", "sha1.csr",
+              "--out", "out.crt"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("SHA-1 and MD5 signatures are refused"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out.crt"));
+}
+
+TEST_F(CliProfilesTest, ApprovedK8sObjectGetsACertificate) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes-ca", "ecdsa-p256");
+  const std::string c = csr("n1", "/O=system:nodes/CN=system:node:n1", "ec");
+  const json in = k8s_object(c, "kubernetes.io/kube-apiserver-client-kubelet",
+                             {"digital signature", "client auth"});
+  const std::string file = write_json("n1.json", in);
+  // Without --out the object is the output.
+  auto r = signet({"sign", "--ca", "kubernetes-ca", "--k8s-csr", file});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json out = json::parse(r.out);
+  ASSERT_TRUE(out["status"].contains("certificate"));
+  json expected = in;
+  expected["status"]["certificate"] = out["status"]["certificate"];
+  EXPECT_EQ(out, expected) << "only status.certificate changes";
+  write_file("b64", out["status"]["certificate"].get<std::string>());
+  r = tool({"openssl", "base64", "-d", "-A", "-in", "b64", "-out", "n1.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(read("n1.crt").rfind("-----BEGIN CERTIFICATE-----", 0), 0U);
+  verify_all({"n1.crt",
+              "kubernetes-ca.crt",
+              "system:node:n1",
+              {"system:nodes"},
+              {"clientAuth"},
+              {},
+              {},
+              false});
+
+  // From standard input, written with --out; JSON summary on stdout.
+  r = tool({"sh", "-c",
+            std::string(SIGNET_CLI_PATH) + " --state " + state_.string() +
+                " --output json sign --ca kubernetes-ca --k8s-csr - --out signed.json < n1.json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json summary = json::parse(r.out);
+  EXPECT_EQ(summary["result"], "Issued");
+  EXPECT_EQ(summary["profile"], "kubelet-client");
+  EXPECT_TRUE(json::parse(read("signed.json"))["status"].contains("certificate"));
+}
+
+TEST_F(CliProfilesTest, ExpirationSecondsIsClampedToTheProfile) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes-ca", "ecdsa-p256");
+  const std::string c =
+      csr("serving", "/O=system:nodes/CN=system:node:n1", "ec", "DNS:n1.example,IP:10.0.0.1");
+  const auto lifetime = [&](std::int64_t seconds) {
+    json in = k8s_object(c, "kubernetes.io/kubelet-serving", {"digital signature", "server auth"});
+    in["spec"]["expirationSeconds"] = seconds;
+    const auto r = signet({"--output", "json", "sign", "--ca", "kubernetes-ca", "--k8s-csr",
+                           write_json("s.json", in), "--out", "s-out.json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const json j = json::parse(r.out);
+    const auto parse = [](const std::string& t) {
+      std::tm tm{};
+      std::istringstream(t) >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+      return timegm(&tm);
+    };
+    return parse(j["not_after"]) - parse(j["not_before"]);
+  };
+  // notBefore is now - 5 min; short TTLs end at now + TTL, long ones at now + TTL - 5 min.
+  EXPECT_EQ(lifetime(600), 600 + 300);
+  EXPECT_EQ(lifetime(86400), 86400);
+  EXPECT_EQ(lifetime(2147483647), 8760 * 3600);
+  json below = k8s_object(c, "kubernetes.io/kubelet-serving", {"digital signature", "server auth"});
+  below["spec"]["expirationSeconds"] = 599;
+  const auto r = signet({"sign", "--ca", "kubernetes-ca", "--k8s-csr", write_json("b.json", below),
+                         "--out", "b-out.json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("CertificateSigningRequest .spec.expirationSeconds: must be 600 to "
+                       "2147483647 (int32, at least 10 minutes), got 599"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "b-out.json"));
+}
+
+TEST_F(CliProfilesTest, UnapprovedDeniedAndUnknownSignerObjectsAreNotSigned) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes-ca", "ecdsa-p256");
+  const std::string c = csr("n1", "/O=system:nodes/CN=system:node:n1", "ec");
+  const std::vector<std::string> usages = {"digital signature", "client auth"};
+  json pending = k8s_object(c, "kubernetes.io/kube-apiserver-client-kubelet", usages, false);
+  json denied = pending;
+  denied["status"]["conditions"] = json::array(
+      {{{"type", "Denied"}, {"status", "True"}, {"reason", "Policy"}, {"message", "not ours"}}});
+  json other = k8s_object(c, "example.com/other", usages);
+  const std::vector<std::pair<json, std::string>> cases = {
+      {pending,
+       "CertificateSigningRequest 'csr-n1.csr' is not signed: it has no Approved "
+       "condition"},
+      {denied, "CertificateSigningRequest 'csr-n1.csr' is not signed: Denied (Policy): not ours"},
+      {other,
+       "no profile serves signerName example.com/other (served: "
+       "kubernetes.io/kube-apiserver-client, "},
+  };
+  for (const auto& [object, message] : cases) {
+    const auto r = signet({"sign", "--ca", "kubernetes-ca", "--k8s-csr",
+                           write_json("o.json", object), "--out", "out.json"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "out.json"));
+  }
+  // --k8s-csr excludes --profile, --csr, --hosts and --validity (usage errors).
+  const auto r = signet(
+      {"sign", "--ca", "kubernetes-ca", "--k8s-csr", "o.json", "--profile", "kubelet-client"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("excludes"), std::string::npos) << r.err;
+}
+
+TEST_F(CliProfilesTest, PolicyViolationsBecomeAFailedCondition) {
+  ASSERT_TRUE(ready_);
+  make_ca("kubernetes-ca", "ecdsa-p256");
+  const std::string c = csr("n1", "/O=system:nodes/CN=system:node:n1", "ec");
+  const std::string masters = csr("m", "/O=system:masters/CN=eve", "ec");
+  const std::vector<std::pair<json, std::string>> cases = {
+      {k8s_object(c, "kubernetes.io/kube-apiserver-client-kubelet",
+                  {"digital signature", "client auth", "server auth"}),
+       "kubelet-client: usage 'server auth' is not allowed (allowed: digital signature, client "
+       "auth, key encipherment), got [digital signature, client auth, server auth]"},
+      {k8s_object(c, "kubernetes.io/kubelet-serving", {"digital signature", "server auth"}),
+       "kubelet-serving: at least one DNS or IP subjectAltName is required, got none"},
+      {k8s_object(masters, "kubernetes.io/kube-apiserver-client", {"client auth"}),
+       "kube-apiserver-client: subject O system:masters is not allowed, got [system:masters]"},
+  };
+  for (const auto& [object, message] : cases) {
+    const auto r =
+        signet({"sign", "--ca", "kubernetes-ca", "--k8s-csr", write_json("o.json", object)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json out = json::parse(r.out);
+    EXPECT_FALSE(out["status"].contains("certificate"));
+    const json& last = out["status"]["conditions"].back();
+    EXPECT_EQ(last["type"], "Failed");
+    EXPECT_EQ(last["status"], "True");
+    EXPECT_EQ(last["reason"], "SignerValidationFailure");
+    EXPECT_EQ(last["message"], message);
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    // A Failed object is never signed again.
+    const auto again =
+        signet({"sign", "--ca", "kubernetes-ca", "--k8s-csr", write_json("failed.json", out)});
+    EXPECT_EQ(again.exit_code, 1);
+    EXPECT_NE(again.err.find("is not signed: Failed (SignerValidationFailure)"), std::string::npos)
+        << again.err;
+  }
+}
+
+TEST_F(CliProfilesTest, ProfilesShowPrintsTheEffectiveProfiles) {
+  ASSERT_TRUE(ready_);
+  auto r = signet({"profiles", "show"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::stringstream snapshot;
+  snapshot << std::ifstream(std::string(SIGNET_SOURCE_DIR) + "/tests/core/testdata/profiles.txt")
+                  .rdbuf();
+  EXPECT_EQ(r.out, snapshot.str()) << "the CLI prints the snapshot form";
+  r = signet({"profiles", "show", "kubelet-serving", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["signer_names"], json({"kubernetes.io/kubelet-serving"}));
+  EXPECT_EQ(j["san_rule"], "required");
+  EXPECT_EQ(j["max_validity"], "8760h");
+  r = signet({"profiles", "show", "kubelet-superuser"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown profile 'kubelet-superuser' (known: kubernetes-ca, "),
+            std::string::npos)
+      << r.err;
+
+  // A profiles file in the state directory overrides a built-in and adds a profile.
+  std::filesystem::create_directories(state_);
+  write_file("state/profiles.json", R"({"version": 1, "profiles": [
+      {"name": "kubelet-serving", "validity": "720h", "max_validity": "720h"},
+      {"name": "ingress", "base": "apiserver", "cn_rule": "request",
+       "signer_names": ["example.com/ingress"]}]})");
+  r = signet({"profiles", "show", "kubelet-serving"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("  validity: 720h (max 720h)\n"), std::string::npos) << r.out;
+  r = signet({"profiles", "show", "ingress", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["cn_rule"], "request");
+
+  write_file("bad.json",
+             R"({"version": 1, "profiles": [{"name": "admin", "organizations": "x"}]})");
+  r = signet({"profiles", "show", "--profiles", "bad.json"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad.json: profiles[0].organizations: must be an array of strings"),
+            std::string::npos)
+      << r.err;
+}
+
+}  // namespace
+}  // namespace signet::testing
