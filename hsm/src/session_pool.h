@@ -102,7 +102,7 @@ class SessionPool {
   std::mutex login_mutex_;
   p11::Session anchor_;
   std::optional<Error> refusal_;  // under login_mutex_: the login error that stopped the pool
-  const int owner_pid_;            // the process that opened the pool (fork check)
+  const int owner_pid_;           // the process that opened the pool (fork check)
   std::atomic<bool> login_refused_{false};
 };
 

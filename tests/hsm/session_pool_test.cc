@@ -149,13 +149,14 @@ TEST_F(SessionPoolTest, ARefusedPinIsNotTriedAgain) {
   std::string new_pin = "changed-pin-0042";
   auto set_pin = [&](std::string& from, std::string& to) {
     return fn->C_SetPIN(session->handle(), reinterpret_cast<CK_UTF8CHAR*>(from.data()),  // NOLINT
-                        from.size(), reinterpret_cast<CK_UTF8CHAR*>(to.data()),        // NOLINT
+                        from.size(), reinterpret_cast<CK_UTF8CHAR*>(to.data()),          // NOLINT
                         to.size());
   };
   ASSERT_EQ(set_pin(old_pin, new_pin), CKR_OK);
   ASSERT_EQ(fn->C_Logout(session->handle()), CKR_OK);
 
-  const auto digest = signing_input(SignatureAlgorithm::kEcdsaSha256, as_bytes("after a PIN change"));
+  const auto digest =
+      signing_input(SignatureAlgorithm::kEcdsaSha256, as_bytes("after a PIN change"));
   auto sig = (*signer)->sign(*digest);
   ASSERT_FALSE(sig);
   EXPECT_EQ(sig.error().code(), ErrorCode::kPermissionDenied) << sig.error().message();
@@ -164,8 +165,8 @@ TEST_F(SessionPoolTest, ARefusedPinIsNotTriedAgain) {
   EXPECT_EQ(sig.error().message().find(kPin), std::string::npos);
 
   // The PIN is the signer's again, but the signer does not log in with it any more.
-  ASSERT_EQ(fn->C_Login(session->handle(), CKU_USER,
-                        reinterpret_cast<CK_UTF8CHAR*>(new_pin.data()), new_pin.size()),  // NOLINT
+  ASSERT_EQ(fn->C_Login(session->handle(), CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(new_pin.data()),
+                        new_pin.size()),  // NOLINT
             CKR_OK);
   ASSERT_EQ(set_pin(new_pin, old_pin), CKR_OK);
   ASSERT_EQ(fn->C_Logout(session->handle()), CKR_OK);
