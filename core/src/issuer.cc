@@ -6,10 +6,10 @@
 
 namespace signet {
 
-Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
-                                            const Profile& profile, const Csr& csr, SystemTime now,
-                                            const RequestOptions& options) {
-  SIGNET_RETURN_IF_ERROR(check_signer_matches(ca, signer));
+Result<PreparedCertificate> prepare_certificate(const CaCertificate& ca,
+                                                SignatureAlgorithm algorithm,
+                                                const Profile& profile, const Csr& csr,
+                                                SystemTime now, const RequestOptions& options) {
   SIGNET_ASSIGN_OR_RETURN(IssuancePlan plan, profile.check_request(csr, options));
   const SystemTime at = std::chrono::time_point_cast<std::chrono::seconds>(now);
   if (at >= ca.not_after()) {
@@ -38,13 +38,35 @@ Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& sig
   f.subject_alt_names = plan.subject_alt_names;
   f.authority_key_id.assign(ca.subject_key_id().begin(), ca.subject_key_id().end());
 
-  SIGNET_ASSIGN_OR_RETURN(Bytes der, sign_certificate(f, signer));
-  return IssuedCertificate{std::move(der),
-                           std::move(f.serial),
-                           std::move(plan.subject),
-                           std::move(plan.subject_alt_names),
-                           f.not_before,
-                           f.not_after};
+  PreparedCertificate prepared;
+  prepared.algorithm = algorithm;
+  SIGNET_ASSIGN_OR_RETURN(prepared.tbs, build_tbs(f, algorithm));
+  SIGNET_ASSIGN_OR_RETURN(prepared.signing_input, signing_input(algorithm, prepared.tbs));
+  prepared.serial = std::move(f.serial);
+  prepared.subject = std::move(plan.subject);
+  prepared.subject_alt_names = std::move(plan.subject_alt_names);
+  prepared.not_before = f.not_before;
+  prepared.not_after = f.not_after;
+  return prepared;
+}
+
+IssuedCertificate finish_certificate(PreparedCertificate&& prepared, ByteView signature) {
+  return IssuedCertificate{assemble_certificate(prepared.tbs, prepared.algorithm, signature),
+                           std::move(prepared.serial),
+                           std::move(prepared.subject),
+                           std::move(prepared.subject_alt_names),
+                           prepared.not_before,
+                           prepared.not_after};
+}
+
+Result<IssuedCertificate> issue_certificate(const CaCertificate& ca, Signer& signer,
+                                            const Profile& profile, const Csr& csr, SystemTime now,
+                                            const RequestOptions& options) {
+  SIGNET_RETURN_IF_ERROR(check_signer_matches(ca, signer));
+  SIGNET_ASSIGN_OR_RETURN(PreparedCertificate prepared,
+                          prepare_certificate(ca, signer.algorithm(), profile, csr, now, options));
+  SIGNET_ASSIGN_OR_RETURN(const Bytes signature, signer.sign(prepared.signing_input));
+  return finish_certificate(std::move(prepared), signature);
 }
 
 }  // namespace signet
