@@ -87,40 +87,40 @@ ProfileSpec signer(std::string name, std::string signer_name, std::vector<std::s
 }
 
 std::vector<ProfileSpec> make_specs() {
-  const std::vector<std::string> kServer = {"server auth"};
-  const std::vector<std::string> kClient = {"client auth"};
-  const std::vector<std::string> kBoth = {"server auth", "client auth"};
+  const std::vector<std::string> server = {"server auth"};
+  const std::vector<std::string> client_only = {"client auth"};
+  const std::vector<std::string> server_and_client = {"server auth", "client auth"};
   std::vector<ProfileSpec> out;
   // CAs (rows 1, 4, 6).
   out.push_back(ca("kubernetes-ca", "kubernetes", "cluster CA (ca.crt, kubeadm row 1)"));
   out.push_back(ca("front-proxy-ca", "front-proxy-ca", "front proxy CA (kubeadm row 4)"));
   out.push_back(ca("etcd-ca", "etcd-ca", "etcd CA (etcd/ca.crt, kubeadm row 6)"));
   // kubeadm leaves.
-  out.push_back(serving(kubeadm_leaf("apiserver", "kubernetes-ca", "kube-apiserver", {}, kServer,
+  out.push_back(serving(kubeadm_leaf("apiserver", "kubernetes-ca", "kube-apiserver", {}, server,
                                      "kube-apiserver serving certificate (kubeadm row 2)")));
   out.push_back(kubeadm_leaf("apiserver-kubelet-client", "kubernetes-ca",
-                             "kube-apiserver-kubelet-client", {"kubeadm:cluster-admins"}, kClient,
-                             "kube-apiserver client to kubelets (kubeadm row 3)"));
+                             "kube-apiserver-kubelet-client", {"kubeadm:cluster-admins"},
+                             client_only, "kube-apiserver client to kubelets (kubeadm row 3)"));
   out.push_back(kubeadm_leaf("front-proxy-client", "front-proxy-ca", "front-proxy-client", {},
-                             kClient, "aggregation-layer proxy client (kubeadm row 5)"));
-  out.push_back(serving(kubeadm_leaf("etcd-server", "etcd-ca", "", {}, kBoth,
+                             client_only, "aggregation-layer proxy client (kubeadm row 5)"));
+  out.push_back(serving(kubeadm_leaf("etcd-server", "etcd-ca", "", {}, server_and_client,
                                      "etcd serving certificate, CN <nodeName> (kubeadm row 7)")));
-  out.push_back(serving(kubeadm_leaf("etcd-peer", "etcd-ca", "", {}, kBoth,
+  out.push_back(serving(kubeadm_leaf("etcd-peer", "etcd-ca", "", {}, server_and_client,
                                      "etcd peer certificate, CN <nodeName> (kubeadm row 8)")));
   out.push_back(kubeadm_leaf("etcd-healthcheck-client", "etcd-ca", "kube-etcd-healthcheck-client",
-                             {}, kClient, "etcd health-check client (kubeadm row 9)"));
+                             {}, client_only, "etcd health-check client (kubeadm row 9)"));
   out.push_back(kubeadm_leaf("apiserver-etcd-client", "etcd-ca", "kube-apiserver-etcd-client", {},
-                             kClient, "kube-apiserver client to etcd (kubeadm row 10)"));
+                             client_only, "kube-apiserver client to etcd (kubeadm row 10)"));
   out.push_back(kubeadm_leaf("admin", "kubernetes-ca", "kubernetes-admin",
-                             {"kubeadm:cluster-admins"}, kClient,
+                             {"kubeadm:cluster-admins"}, client_only,
                              "admin.conf client (kubeadm row 12)"));
   out.push_back(kubeadm_leaf("super-admin", "kubernetes-ca", "kubernetes-super-admin",
-                             {"system:masters"}, kClient,
+                             {"system:masters"}, client_only,
                              "super-admin.conf break-glass client (kubeadm row 13)"));
   out.push_back(kubeadm_leaf("controller-manager", "kubernetes-ca",
-                             "system:kube-controller-manager", {}, kClient,
+                             "system:kube-controller-manager", {}, client_only,
                              "controller-manager.conf client (kubeadm row 14)"));
-  out.push_back(kubeadm_leaf("scheduler", "kubernetes-ca", "system:kube-scheduler", {}, kClient,
+  out.push_back(kubeadm_leaf("scheduler", "kubernetes-ca", "system:kube-scheduler", {}, client_only,
                              "scheduler.conf client (kubeadm row 15)"));
   // Built-in signers (rows 16-18; spec §2.3).
   ProfileSpec client = signer("kube-apiserver-client", "kubernetes.io/kube-apiserver-client",

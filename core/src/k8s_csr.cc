@@ -61,6 +61,104 @@ std::string rfc3339(std::chrono::system_clock::time_point now) {
   return format_time(now);
 }
 
+// spec.usages: required, non-empty, known strings, no repeats (validation.go, spec §2.1).
+Result<std::vector<std::string>> parse_usages(const Json& spec) {
+  if (!spec.contains("usages") || !spec["usages"].is_array() || spec["usages"].empty()) {
+    return fail(bad(".spec.usages", "is required and must be a non-empty array"));
+  }
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < spec["usages"].size(); ++i) {
+    const Json& u = spec["usages"][i];
+    const std::string path = ".spec.usages[" + std::to_string(i) + "]";
+    if (!u.is_string()) return fail(bad(path, "must be a string"));
+    const auto& s = u.get_ref<const std::string&>();
+    if (!is_known_usage(s))
+      return fail(bad(path, "unknown usage '" + printable(s.substr(0, 64)) + "'"));
+    if (!seen.insert(s).second) return fail(bad(path, "usage '" + s + "' is listed twice"));
+    out.push_back(s);
+  }
+  return out;
+}
+
+// spec.expirationSeconds: optional int32, at least 600 (validation.go, spec §2.1).
+Result<std::optional<std::chrono::seconds>> parse_expiration(const Json& spec) {
+  if (!spec.contains("expirationSeconds")) return std::optional<std::chrono::seconds>();
+  const Json& e = spec["expirationSeconds"];
+  if (!e.is_number_integer()) return fail(bad(".spec.expirationSeconds", "must be an integer"));
+  const auto v = e.get<std::int64_t>();
+  if (v < kMinExpiration || v > std::numeric_limits<std::int32_t>::max()) {
+    return fail(
+        bad(".spec.expirationSeconds",
+            "must be 600 to 2147483647 (int32, at least 10 minutes), got " + std::to_string(v)));
+  }
+  return std::optional<std::chrono::seconds>(std::chrono::seconds(v));
+}
+
+struct Conditions {
+  bool approved = false;
+  bool denied = false;
+  bool failed = false;
+  bool has_certificate = false;
+  std::string refusal_reason;  // of the first Denied or Failed condition
+};
+
+// One status.conditions[i]; Approved, Denied and Failed may only be "True" (validation.go).
+Status parse_condition(const Json& c, const std::string& path, std::set<std::string>& types,
+                       Conditions& out) {
+  if (!c.is_object()) return fail(bad(path, "must be an object"));
+  SIGNET_RETURN_IF_ERROR(only_keys(
+      c, path, {"type", "status", "reason", "message", "lastUpdateTime", "lastTransitionTime"}));
+  SIGNET_ASSIGN_OR_RETURN(const std::string type, string_at(c, "type", path, true, 316));
+  SIGNET_ASSIGN_OR_RETURN(const std::string st, string_at(c, "status", path, true, 16));
+  SIGNET_ASSIGN_OR_RETURN(const std::string reason, string_at(c, "reason", path, false));
+  SIGNET_ASSIGN_OR_RETURN(const std::string message, string_at(c, "message", path, false));
+  if (!types.insert(type).second) {
+    return fail(
+        bad(path + ".type", "condition " + printable(type.substr(0, 64)) + " appears twice"));
+  }
+  const bool builtin = type == "Approved" || type == "Denied" || type == "Failed";
+  if (builtin && st != "True") {
+    return fail(bad(path + ".status", type + " conditions must be \"True\", got '" +
+                                          printable(st.substr(0, 16)) + "'"));
+  }
+  if (type == "Approved") out.approved = true;
+  if (type == "Denied") out.denied = true;
+  if (type == "Failed") out.failed = true;
+  if ((type == "Denied" || type == "Failed") && out.refusal_reason.empty()) {
+    out.refusal_reason =
+        printable(type + (reason.empty() ? "" : " (" + reason.substr(0, 128) + ")") +
+                  (message.empty() ? "" : ": " + message.substr(0, 256)));
+  }
+  return {};
+}
+
+Result<Conditions> parse_status(const Json& status) {
+  Conditions out;
+  if (!status.is_object()) return fail(bad(".status", "must be an object"));
+  SIGNET_RETURN_IF_ERROR(only_keys(status, ".status", {"conditions", "certificate"}));
+  if (status.contains("certificate")) {
+    if (!status["certificate"].is_string()) {
+      return fail(bad(".status.certificate", "must be a string"));
+    }
+    out.has_certificate = !status["certificate"].get_ref<const std::string&>().empty();
+  }
+  if (!status.contains("conditions")) return out;
+  const Json& conds = status["conditions"];
+  if (!conds.is_array() || conds.size() > kMaxConditions) {
+    return fail(bad(".status.conditions", "must be an array of at most 16 conditions"));
+  }
+  std::set<std::string> types;
+  for (std::size_t i = 0; i < conds.size(); ++i) {
+    SIGNET_RETURN_IF_ERROR(
+        parse_condition(conds[i], ".status.conditions[" + std::to_string(i) + "]", types, out));
+  }
+  if (out.approved && out.denied) {
+    return fail(bad(".status.conditions", "Approved and Denied are mutually exclusive"));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<K8sCsr> K8sCsr::parse(std::string_view json) {
@@ -114,81 +212,15 @@ Result<K8sCsr> K8sCsr::parse(std::string_view json) {
   if (out.signer_name_ == "kubernetes.io/legacy-unknown") {
     return fail(bad(".spec.signerName", "kubernetes.io/legacy-unknown is refused by the v1 API"));
   }
-  if (!spec.contains("usages") || !spec["usages"].is_array() || spec["usages"].empty()) {
-    return fail(bad(".spec.usages", "is required and must be a non-empty array"));
-  }
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < spec["usages"].size(); ++i) {
-    const Json& u = spec["usages"][i];
-    const std::string path = ".spec.usages[" + std::to_string(i) + "]";
-    if (!u.is_string()) return fail(bad(path, "must be a string"));
-    const auto& s = u.get_ref<const std::string&>();
-    if (!is_known_usage(s)) return fail(bad(path, "unknown usage '" + s.substr(0, 64) + "'"));
-    if (!seen.insert(s).second) return fail(bad(path, "usage '" + s + "' is listed twice"));
-    out.usages_.push_back(s);
-  }
-  if (spec.contains("expirationSeconds")) {
-    const Json& e = spec["expirationSeconds"];
-    if (!e.is_number_integer()) return fail(bad(".spec.expirationSeconds", "must be an integer"));
-    const auto v = e.get<std::int64_t>();
-    if (v < kMinExpiration || v > std::numeric_limits<std::int32_t>::max()) {
-      return fail(
-          bad(".spec.expirationSeconds",
-              "must be 600 to 2147483647 (int32, at least 10 minutes), got " + std::to_string(v)));
-    }
-    out.expiration_ = std::chrono::seconds(v);
-  }
-
+  SIGNET_ASSIGN_OR_RETURN(out.usages_, parse_usages(spec));
+  SIGNET_ASSIGN_OR_RETURN(out.expiration_, parse_expiration(spec));
   if (doc.contains("status")) {
-    const Json& status = doc["status"];
-    if (!status.is_object()) return fail(bad(".status", "must be an object"));
-    SIGNET_RETURN_IF_ERROR(only_keys(status, ".status", {"conditions", "certificate"}));
-    if (status.contains("certificate")) {
-      if (!status["certificate"].is_string()) {
-        return fail(bad(".status.certificate", "must be a string"));
-      }
-      out.has_certificate_ = !status["certificate"].get_ref<const std::string&>().empty();
-    }
-    if (status.contains("conditions")) {
-      const Json& conds = status["conditions"];
-      if (!conds.is_array() || conds.size() > kMaxConditions) {
-        return fail(bad(".status.conditions", "must be an array of at most 16 conditions"));
-      }
-      std::set<std::string> types;
-      for (std::size_t i = 0; i < conds.size(); ++i) {
-        const std::string path = ".status.conditions[" + std::to_string(i) + "]";
-        const Json& c = conds[i];
-        if (!c.is_object()) return fail(bad(path, "must be an object"));
-        SIGNET_RETURN_IF_ERROR(only_keys(
-            c, path,
-            {"type", "status", "reason", "message", "lastUpdateTime", "lastTransitionTime"}));
-        SIGNET_ASSIGN_OR_RETURN(const std::string type, string_at(c, "type", path, true, 316));
-        SIGNET_ASSIGN_OR_RETURN(const std::string st, string_at(c, "status", path, true, 16));
-        SIGNET_ASSIGN_OR_RETURN(const std::string reason, string_at(c, "reason", path, false));
-        SIGNET_ASSIGN_OR_RETURN(const std::string message, string_at(c, "message", path, false));
-        if (!types.insert(type).second) {
-          return fail(bad(path + ".type", "condition " + type.substr(0, 64) + " appears twice"));
-        }
-        // Approved, Denied and Failed may only be True (validation.go, spec §2.1).
-        const bool builtin = type == "Approved" || type == "Denied" || type == "Failed";
-        if (builtin && st != "True") {
-          return fail(bad(path + ".status",
-                          type + " conditions must be \"True\", got '" + st.substr(0, 16) + "'"));
-        }
-        if (type == "Approved") out.approved_ = true;
-        if (type == "Denied" || type == "Failed") {
-          (type == "Denied" ? out.denied_ : out.failed_) = true;
-          if (out.refusal_reason_.empty()) {
-            out.refusal_reason_ =
-                printable(type + (reason.empty() ? "" : " (" + reason.substr(0, 128) + ")") +
-                          (message.empty() ? "" : ": " + message.substr(0, 256)));
-          }
-        }
-      }
-      if (out.approved_ && out.denied_) {
-        return fail(bad(".status.conditions", "Approved and Denied are mutually exclusive"));
-      }
-    }
+    SIGNET_ASSIGN_OR_RETURN(const Conditions c, parse_status(doc["status"]));
+    out.approved_ = c.approved;
+    out.denied_ = c.denied;
+    out.failed_ = c.failed;
+    out.has_certificate_ = c.has_certificate;
+    out.refusal_reason_ = c.refusal_reason;
   }
   out.original_ = std::string(json);
   return out;

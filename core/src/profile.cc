@@ -51,7 +51,8 @@ bool is_dns_subdomain(std::string_view d) {
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-')
       return false;
     for (const char c : label) {
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+      const bool ldh = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ldh) return false;
     }
     if (dot == std::string_view::npos) break;
     start = dot + 1;

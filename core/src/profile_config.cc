@@ -92,7 +92,9 @@ constexpr std::pair<std::string_view, AllowedKey> kKeys[] = {{"rsa", AllowedKey:
 // Applies one entry's fields (except name and base) to `s`.
 Status apply(const Reader& r, const Json& entry, const std::string& path, ProfileSpec& s) {
   for (const auto& [key, v] : entry.items()) {
-    const std::string p = path + "." + key;
+    std::string p = path;
+    p += ".";
+    p += key;
     if (key == "name" || key == "base") continue;
     if (key == "summary") {
       SIGNET_ASSIGN_OR_RETURN(s.summary, r.string(v, p));

@@ -46,7 +46,7 @@ class Refusal {
  public:
   explicit Refusal(const Profile& p) : prefix_(p.name() + ": ") {}
   [[nodiscard]] Error operator()(const std::string& what) const {
-    return Error(ErrorCode::kFailedPrecondition, prefix_ + what);
+    return {ErrorCode::kFailedPrecondition, prefix_ + what};
   }
 
  private:
@@ -285,15 +285,16 @@ Status check_usages(const Profile& p, const Refusal& refuse, const RequestOption
     }
   }
   for (const auto& u : s.required_usages) {
-    if (seen.count(u) == 0) {
+    if (!seen.contains(u)) {
       return fail(refuse("usage " + quoted(u) + " is required, got [" + join(usages) + "]"));
     }
   }
   std::set<ExtendedKeyUsage> ekus;
   for (const auto& u : usages) {
-    const UsageMapping m = *map_usage(u);
-    plan.key_usage = static_cast<std::uint16_t>(plan.key_usage | m.key_usage);
-    if (m.extended_key_usage) ekus.insert(*m.extended_key_usage);
+    const auto m = map_usage(u);  // known: checked above
+    if (!m) continue;
+    plan.key_usage = static_cast<std::uint16_t>(plan.key_usage | m->key_usage);
+    if (m->extended_key_usage) ekus.insert(*m->extended_key_usage);
   }
   // keyEncipherment only for RSA subject keys: an EC or Ed25519 key cannot encipher (spec §1.2
   // SIGNET note, §7 item 7; RFC 5480 §3, RFC 8410 §5). digitalSignature always: RFC 5280
