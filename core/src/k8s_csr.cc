@@ -19,7 +19,7 @@ using Json = nlohmann::ordered_json;
 
 constexpr std::int64_t kMinExpiration = 600;  // validation.go: expirationSeconds >= 600
 constexpr std::size_t kMaxConditions = 16;
-constexpr std::size_t kMaxText = 32 * 1024;
+constexpr std::size_t kMaxText = std::size_t{32} * 1024;
 
 Error bad(const std::string& path, const std::string& what) {
   return {ErrorCode::kInvalidArgument, "CertificateSigningRequest " + path + ": " + what};
