@@ -105,7 +105,7 @@ bool slot_has_fault_token(CK_SLOT_ID slot) {
 bool session_may_fault(CK_SESSION_HANDLE session) {
   if (g_config.fault_token.empty()) return true;
   const std::lock_guard lock(g_faulty_mutex);
-  return g_faulty_sessions.count(session) != 0;
+  return g_faulty_sessions.contains(session);
 }
 
 std::atomic<std::int64_t> g_faults{0};  // NOLINT

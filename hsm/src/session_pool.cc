@@ -68,7 +68,7 @@ Result<SessionPool::Lease> SessionPool::acquire() {
   }
   if (login_refused_.load()) {
     const std::lock_guard lock(login_mutex_);
-    return fail(*refusal_);
+    if (refusal_) return fail(*refusal_);
   }
   {
     std::unique_lock lock(mutex_);

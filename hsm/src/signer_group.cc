@@ -286,7 +286,9 @@ Result<Bytes> SignerGroup::sign(ByteView input) {
   });
   std::unique_lock lock(wait->mutex);
   wait->done.wait(lock, [&] { return wait->result.has_value(); });
-  return std::move(*wait->result);
+  std::optional<Result<Bytes>>& result = wait->result;
+  if (!result) return fail(ErrorCode::kInternal, "signer group: completion without a result");
+  return std::move(*result);
 }
 
 std::vector<GroupMemberStatus> SignerGroup::status() const {
