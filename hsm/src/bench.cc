@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <future>
 #include <cstring>
+#include <future>
 #include <latch>
 #include <mutex>
 #include <optional>
