@@ -14,10 +14,10 @@ class CertLintTest : public ::testing::Test {
   void SetUp() override {
     std::string templ = (std::filesystem::temp_directory_path() / "cert-lint-XXXXXX").string();
     ASSERT_NE(mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
+    work_dir = templ;
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  void TearDown() override { std::filesystem::remove_all(work_dir); }
+  std::filesystem::path work_dir;
 };
 
 TEST_F(CertLintTest, ReportsTheBrokenRuleAndWhatItCannotLint) {
@@ -25,16 +25,16 @@ TEST_F(CertLintTest, ReportsTheBrokenRuleAndWhatItCannotLint) {
   auto r = run_program({"openssl", "req", "-x509", "-new", "-nodes", "-newkey", "ec", "-pkeyopt",
                         "ec_paramgen_curve:P-256", "-keyout", "neg.key", "-subj", "/CN=neg",
                         "-days", "5", "-set_serial", "-5", "-out", "neg.crt"},
-                       dir_);
+                       work_dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string findings = lint_pem_file(dir_ / "neg.crt");
+  const std::string findings = lint_pem_file(work_dir / "neg.crt");
   EXPECT_NE(findings.find("neg.crt certificate #1: "), std::string::npos) << findings;
   EXPECT_NE(findings.find("serial-negative"), std::string::npos) << findings;
 
-  EXPECT_EQ(lint_pem_file(dir_ / "neg.key"),
-            (dir_ / "neg.key").string() + ": no PEM CERTIFICATE block");
-  EXPECT_EQ(lint_pem_file(dir_ / "missing.crt"),
-            (dir_ / "missing.crt").string() + ": cannot be read");
+  EXPECT_EQ(lint_pem_file(work_dir / "neg.key"),
+            (work_dir / "neg.key").string() + ": no PEM CERTIFICATE block");
+  EXPECT_EQ(lint_pem_file(work_dir / "missing.crt"),
+            (work_dir / "missing.crt").string() + ": cannot be read");
 }
 
 }  // namespace

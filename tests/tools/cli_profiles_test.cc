@@ -292,7 +292,9 @@ TEST_P(CliEveryProfileTest, EveryLeafProfileIsAcceptedByIndependentVerifiers) {
       if (k == "ed25519") kinds.emplace_back("ed25519");
     }
     for (const auto& kind : kinds) {
-      SCOPED_TRACE(name + " with " + kind);
+      std::string trace = name;
+      trace.append(" with ").append(kind);
+      SCOPED_TRACE(trace);
       const std::string base = kind == "ed25519" ? name + "-ed25519" : name;
       Issued c;
       c.cert = base + ".crt";
@@ -307,10 +309,10 @@ TEST_P(CliEveryProfileTest, EveryLeafProfileIsAcceptedByIndependentVerifiers) {
       }
       subject += "/CN=" + c.cn;
       for (const auto& u : p["default_usages"]) {
-        if (u == "server auth") c.ekus.push_back("serverAuth");
+        if (u == "server auth") c.ekus.emplace_back("serverAuth");
       }
       for (const auto& u : p["default_usages"]) {
-        if (u == "client auth") c.ekus.push_back("clientAuth");
+        if (u == "client auth") c.ekus.emplace_back("clientAuth");
       }
       std::string san;
       if (p["san_rule"] != "none") {
