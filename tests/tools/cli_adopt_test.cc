@@ -3,11 +3,16 @@
 // `certtool --verify-chain` and OpenSC `pkcs11-tool`.
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cert_lint.h"
 #include "cli_runner.h"
+#ifdef SIGNET_GOVERIFY_PATH
+#include "go_verify.h"
+#endif
 
 namespace signet::testing {
 namespace {
@@ -16,6 +21,42 @@ std::string read_all(const std::filesystem::path& path) {
   std::stringstream s;
   s << std::ifstream(path, std::ios::binary).rdbuf();
   return s.str();
+}
+
+#ifdef SIGNET_GOVERIFY_PATH
+// The first PEM block of a file: the leaf of a `sign --chain` bundle.
+std::string first_certificate(const std::filesystem::path& path) {
+  const std::string all = read_all(path);
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----\n";
+  const auto end = all.find(kEnd);
+  return end == std::string::npos ? all : all.substr(0, end + kEnd.size());
+}
+#endif
+
+// Go's crypto/x509 (tests/interop/goverify) verifies the leaf of `cert` for clientAuth from
+// `root` through `intermediates` (PEM files, "" for none); with intermediates it must also refuse
+// the leaf from the root alone, proving the intermediate is on the path (RFC 5280 §6.1).
+void expect_go_client(const std::filesystem::path& root, const std::filesystem::path& cert,
+                      const std::filesystem::path& intermediates = {}) {
+#ifdef SIGNET_GOVERIFY_PATH
+  GoVerifyRequest req;
+  req.roots_pem = read_all(root);
+  req.cert_pem = first_certificate(cert);
+  if (!intermediates.empty()) req.intermediates_pem = read_all(intermediates);
+  auto r = go_verify(req);
+  EXPECT_TRUE(r.ok) << cert << ": " << r.output;
+  if (!intermediates.empty()) {
+    req.intermediates_pem.clear();
+    r = go_verify(req);
+    EXPECT_FALSE(r.ok) << cert << " verified without its intermediate";
+    EXPECT_NE(r.error.find("certificate signed by unknown authority"), std::string::npos)
+        << r.output;
+  }
+#else
+  (void)root;
+  (void)cert;
+  (void)intermediates;
+#endif
 }
 
 class CliAdoptTest : public CliTest {
@@ -60,6 +101,7 @@ class CliAdoptTest : public CliTest {
     args.insert(args.end(), extra.begin(), extra.end());
     const auto r = signet(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(lint_pem_file(dir_ / (node + ".crt")), "");
   }
   void expect_verified(const std::vector<std::string>& argv, const std::string& marker) {
     const auto r = tool(argv);
@@ -86,6 +128,8 @@ TEST_F(CliAdoptTest, ImportsACaWhoseKeyIsAlreadyInTheToken) {
   expect_verified({"openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile",
                    "kubernetes.crt", "n1.crt"},
                   "n1.crt: OK");
+  EXPECT_EQ(lint_pem_file(dir_ / "kubernetes.crt"), "");
+  expect_go_client(dir_ / "kubernetes.crt", dir_ / "n1.crt");
 }
 
 class CliKubeadmImportTest : public CliAdoptTest,
@@ -139,6 +183,8 @@ TEST_P(CliKubeadmImportTest, FileKeyMovesIntoTheTokenAndTheFileIsLeftAlone) {
   expect_verified(
       {"certtool", "--verify", "--load-ca-certificate", "ca.crt", "--infile", "node-1.crt"},
       "Chain verification output: Verified.");
+  expect_go_client(dir_ / "ca.crt", dir_ / "node-1.crt");
+  EXPECT_EQ(lint_pem_file(dir_ / "ca.crt"), "") << "the imported kubeadm-style CA";
 
   // Text output carries the same warning.
   const auto text = signet({"ca", "import", "--name", "again", "--cert", "ca.crt", "--key-file",
@@ -205,6 +251,11 @@ TEST_F(CliAdoptTest, IntermediateUnderARootVerifiesWithOpenSslAndGnuTls) {
   expect_verified({"openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile",
                    "root.crt", "-untrusted", "inter.crt", "leaf.crt"},
                   "leaf.crt: OK");
+  // signet's root and intermediate are clean under the lint; Go finds the path through the
+  // intermediate (an RSA intermediate under a P-384 root) and only through it.
+  EXPECT_EQ(lint_pem_file(dir_ / "root.crt"), "");
+  EXPECT_EQ(lint_pem_file(dir_ / "inter.crt"), "");
+  expect_go_client(dir_ / "root.crt", dir_ / "leaf.crt", dir_ / "inter.crt");
   // The root alone does not verify the leaf: the intermediate is really in the path.
   const auto without = tool({"openssl", "verify", "-CAfile", "root.crt", "leaf.crt"});
   EXPECT_NE(without.exit_code, 0) << without.out;
@@ -258,6 +309,8 @@ TEST_F(CliAdoptTest, CaRequestSignedByAnExternalRootIsImportedAndIssues) {
   expect_verified({"openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile",
                    "root.crt", "-untrusted", "k8s.crt", "n1.crt"},
                   "n1.crt: OK");
+  expect_go_client(dir_ / "root.crt", dir_ / "n1.crt", dir_ / "k8s.crt");
+  EXPECT_EQ(lint_pem_file(dir_ / "k8s.crt"), "") << "the imported intermediate";
 
   // --chain: the path to the external root is validated by OpenSSL and kept for sign --chain;
   // a bundle with another root is refused, naming OpenSSL's reason.

@@ -8,6 +8,7 @@
 
 #include "signet/core/pem.h"
 
+#include "cert_lint.h"
 #include "cli_runner.h"
 #include "csr_builder.h"
 #include "test_csr.h"
@@ -64,6 +65,7 @@ TEST_F(CliHostileCsrTest, TheCraftedGoodRequestIsIssued) {
                          "good.der", "--out", "out.crt"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(std::filesystem::exists(dir_ / "out.crt"));
+  EXPECT_EQ(lint_pem_file(dir_ / "out.crt"), "");
 }
 
 TEST_F(CliHostileCsrTest, TruncatedAndOverLongDer) {

@@ -9,7 +9,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cert_lint.h"
 #include "cli_runner.h"
+#ifdef SIGNET_GOVERIFY_PATH
+#include "go_verify.h"
+#endif
 
 namespace signet::testing {
 namespace {
@@ -65,6 +69,82 @@ std::string certtool_verify(const Runner& run, const Issued& c) {
   return out;
 }
 
+// certtool --verify-chain: the leaf followed by its CA in one file, the last one trusted, with
+// the purpose OID (RFC 5280 §4.2.1.12) restricting every certificate of the chain.
+std::string certtool_verify_chain(const Runner& run, const std::filesystem::path& dir,
+                                  const Issued& c) {
+  const std::string chain = "chain-" + c.cert;
+  std::ofstream(dir / chain) << std::ifstream(dir / c.cert).rdbuf()
+                             << std::ifstream(dir / c.ca).rdbuf();
+  std::string out;
+  for (const auto& eku : c.ekus) {
+    const auto r = run({"certtool", "--verify-chain", "--infile", chain, "--verify-purpose",
+                        eku == "serverAuth" ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2"});
+    if (r.exit_code != 0 || r.out.find("Chain verification output: Verified.") == std::string::npos)
+      out += r.out + r.err;
+  }
+  return out;
+}
+
+#ifdef SIGNET_GOVERIFY_PATH
+std::string slurp(const std::filesystem::path& path) {
+  std::stringstream s;
+  s << std::ifstream(path, std::ios::binary).rdbuf();
+  return s.str();
+}
+
+// Go's crypto/x509 as every Kubernetes component runs it: Certificate.Verify with the profile's
+// ExtKeyUsage and, for a serving certificate, each DNS and IP SAN as the name (Go's
+// VerifyHostname). Go must also refuse what the certificate does not allow: the other EKU (when
+// the profile has only one) and a name or address outside its SANs.
+std::string go_check(const std::filesystem::path& dir, const Issued& c) {
+  GoVerifyRequest req;
+  req.roots_pem = slurp(dir / c.ca);
+  req.cert_pem = slurp(dir / c.cert);
+  std::string out;
+  const auto expect = [&](const GoVerifyRequest& q, const std::string& refusal) {
+    const auto r = go_verify(q);
+    const std::string what = "eku " + q.eku + (q.dns.empty() ? "" : " dns " + q.dns) +
+                             (q.ip.empty() ? "" : " ip " + q.ip) + ": ";
+    if (refusal.empty() && !r.ok) out += what + "refused: " + r.output + "\n";
+    if (!refusal.empty() &&
+        (r.ok || r.stage != "verify" || r.error.find(refusal) == std::string::npos)) {
+      out += what + "expected refusal '" + refusal + "', got: " + r.output + "\n";
+    }
+  };
+  for (const auto& eku : c.ekus) {
+    req.eku = eku;
+    req.dns.clear();
+    req.ip.clear();
+    if (c.dns.empty() && c.ips.empty()) expect(req, "");
+    for (const auto& d : c.dns) {
+      req.dns = d;
+      expect(req, "");
+    }
+    req.dns.clear();
+    for (const auto& ip : c.ips) {
+      req.ip = ip;
+      expect(req, "");
+    }
+    req.ip.clear();
+    if (c.sans) {
+      req.dns = "not-a-san.example";
+      expect(req, "certificate is valid for ");
+      req.dns.clear();
+      req.ip = "192.0.2.1";  // RFC 5737 documentation address, never one of the test SANs
+      expect(req, "certificate is valid for ");
+      req.ip.clear();
+    }
+  }
+  if (c.ekus.size() == 1) {
+    req.eku = c.ekus[0] == "serverAuth" ? "clientAuth" : "serverAuth";
+    if (!c.dns.empty()) req.dns = c.dns[0];
+    expect(req, "certificate specifies an incompatible key usage");
+  }
+  return out;
+}
+#endif
+
 std::string python_check(const Runner& run, const Issued& c) {
   std::vector<std::string> argv = {
       "python3",      std::string(SIGNET_SOURCE_DIR) + "/tests/interop/check_cert.py",
@@ -90,8 +170,18 @@ class CliProfilesTest : public CliTest {
          [run](const CliTest&, const Issued& c) { return openssl_verify(run, c); }},
         {"certtool --verify",
          [run](const CliTest&, const Issued& c) { return certtool_verify(run, c); }},
+        {"certtool --verify-chain",
+         [run, this](const CliTest&, const Issued& c) {
+           return certtool_verify_chain(run, dir_, c);
+         }},
         {"check_cert.py (python-cryptography)",
          [run](const CliTest&, const Issued& c) { return python_check(run, c); }},
+        {"signet lint (core/lint.h)",
+         [this](const CliTest&, const Issued& c) { return lint_pem_file(dir_ / c.cert); }},
+#ifdef SIGNET_GOVERIFY_PATH
+        {"Go crypto/x509 (tests/interop/goverify)",
+         [this](const CliTest&, const Issued& c) { return go_check(dir_, c); }},
+#endif
     };
   }
 
@@ -106,15 +196,31 @@ class CliProfilesTest : public CliTest {
                   "--validity", "87600h", "--out", name + ".crt"});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
+    // The CA certificates themselves: clean under the lint, and trust anchors Go accepts (a
+    // self-signed CA verifies against a pool holding only itself, RFC 5280 §6.1).
+    for (const std::string name : {"kubernetes-ca", "front-proxy-ca", "etcd-ca"}) {
+      EXPECT_EQ(lint_pem_file(dir_ / (name + ".crt")), "") << name;
+#ifdef SIGNET_GOVERIFY_PATH
+      GoVerifyRequest req;
+      req.roots_pem = read(name + ".crt");
+      req.cert_pem = req.roots_pem;
+      req.eku = "any";
+      const auto r = go_verify(req);
+      EXPECT_TRUE(r.ok) << name << ": " << r.output;
+#endif
+    }
   }
 
-  // openssl req with a key of `kind` ("ec", "p384", "rsa", "rsa4096") and optional SANs.
+  // openssl req with a key of `kind` ("ec", "p384", "rsa", "rsa4096", "ed25519") and optional
+  // SANs.
   std::string csr(const std::string& name, const std::string& subject, const std::string& kind,
                   const std::string& san = "") const {
     std::vector<std::string> argv = {"openssl",     "req",   "-new",  "-nodes", "-keyout",
                                      name + ".key", "-subj", subject, "-out",   name + ".csr"};
     if (kind == "rsa" || kind == "rsa4096") {
       argv.insert(argv.end(), {"-newkey", kind == "rsa" ? "rsa:2048" : "rsa:4096"});
+    } else if (kind == "ed25519") {
+      argv.insert(argv.end(), {"-newkey", "ed25519"});
     } else {
       argv.insert(argv.end(),
                   {"-newkey", "ec", "-pkeyopt",
@@ -175,44 +281,56 @@ TEST_P(CliEveryProfileTest, EveryLeafProfileIsAcceptedByIndependentVerifiers) {
   const auto all = json::parse(signet({"profiles", "show", "--output", "json"}).out);
   const std::vector<std::string> keys = {"ec", "p384", "rsa"};
   std::size_t n = 0;
+  std::size_t ed25519 = 0;
   for (const auto& p : all["profiles"]) {
     if (p["kind"] == "ca") continue;
     const std::string name = p["name"];
-    // Each profile with each key type in turn; one RSA-4096 key (apiserver).
-    const std::string kind = name == "apiserver" ? "rsa4096" : keys[n++ % keys.size()];
-    SCOPED_TRACE(name + " with " + kind);
-    Issued c;
-    c.cert = name + ".crt";
-    c.ca = std::string(p["signed_by"]) + ".crt";
-    c.cn = p["cn_rule"] == "fixed"       ? std::string(p["common_name"])
-           : p["cn_rule"] == "node-name" ? "system:node:node-1"
-                                         : "node-1";
-    std::string subject;
-    for (const auto& o : p["organizations"]) {
-      c.orgs.push_back(o);
-      subject += "/O=" + std::string(o);
+    // Each profile with each key type in turn; one RSA-4096 key (apiserver); and an Ed25519 key
+    // (RFC 8410) for every profile that allows one (the CSR signers, spec §2.3).
+    std::vector<std::string> kinds = {name == "apiserver" ? "rsa4096" : keys[n++ % keys.size()]};
+    for (const auto& k : p["key_types"]) {
+      if (k == "ed25519") kinds.emplace_back("ed25519");
     }
-    subject += "/CN=" + c.cn;
-    for (const auto& u : p["default_usages"]) {
-      if (u == "server auth") c.ekus.push_back("serverAuth");
+    for (const auto& kind : kinds) {
+      std::string trace = name;
+      trace.append(" with ").append(kind);
+      SCOPED_TRACE(trace);
+      const std::string base = kind == "ed25519" ? name + "-ed25519" : name;
+      Issued c;
+      c.cert = base + ".crt";
+      c.ca = std::string(p["signed_by"]) + ".crt";
+      c.cn = p["cn_rule"] == "fixed"       ? std::string(p["common_name"])
+             : p["cn_rule"] == "node-name" ? "system:node:node-1"
+                                           : "node-1";
+      std::string subject;
+      for (const auto& o : p["organizations"]) {
+        c.orgs.push_back(o);
+        subject += "/O=" + std::string(o);
+      }
+      subject += "/CN=" + c.cn;
+      for (const auto& u : p["default_usages"]) {
+        if (u == "server auth") c.ekus.emplace_back("serverAuth");
+      }
+      for (const auto& u : p["default_usages"]) {
+        if (u == "client auth") c.ekus.emplace_back("clientAuth");
+      }
+      std::string san;
+      if (p["san_rule"] != "none") {
+        c.sans = true;
+        c.dns = {"node-1.example", "localhost"};
+        c.ips = {"10.0.0.7", "fd00::7"};
+        san = "DNS:node-1.example,DNS:localhost,IP:10.0.0.7,IP:fd00::7";
+      }
+      const std::string csr_file = csr(base, subject, kind, san);
+      const auto r = signet(
+          {"sign", "--ca", p["signed_by"], "--profile", name, "--csr", csr_file, "--out", c.cert});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      verify_all(c);
+      if (kind == "ed25519") ++ed25519;
     }
-    for (const auto& u : p["default_usages"]) {
-      if (u == "client auth") c.ekus.push_back("clientAuth");
-    }
-    std::string san;
-    if (p["san_rule"] != "none") {
-      c.sans = true;
-      c.dns = {"node-1.example", "localhost"};
-      c.ips = {"10.0.0.7", "fd00::7"};
-      san = "DNS:node-1.example,DNS:localhost,IP:10.0.0.7,IP:fd00::7";
-    }
-    const std::string csr_file = csr(name, subject, kind, san);
-    const auto r = signet(
-        {"sign", "--ca", p["signed_by"], "--profile", name, "--csr", csr_file, "--out", c.cert});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    verify_all(c);
   }
-  EXPECT_EQ(n, 13U);  // 14 leaf profiles, one of them RSA-4096
+  EXPECT_EQ(ed25519, 3U);  // kube-apiserver-client, kubelet-client, kubelet-serving
+  EXPECT_EQ(n, 13U);       // 14 leaf profiles, one of them RSA-4096
 }
 
 INSTANTIATE_TEST_SUITE_P(CaKeys, CliEveryProfileTest, ::testing::Values("ecdsa-p256", "rsa-2048"),
@@ -307,7 +425,12 @@ TEST_F(CliProfilesTest, ApprovedK8sObjectGetsACertificate) {
   const json summary = json::parse(r.out);
   EXPECT_EQ(summary["result"], "Issued");
   EXPECT_EQ(summary["profile"], "kubelet-client");
-  EXPECT_TRUE(json::parse(read("signed.json"))["status"].contains("certificate"));
+  const json signed_object = json::parse(read("signed.json"));
+  ASSERT_TRUE(signed_object["status"].contains("certificate"));
+  write_file("signed.b64", signed_object["status"]["certificate"].get<std::string>());
+  r = tool({"openssl", "base64", "-d", "-A", "-in", "signed.b64", "-out", "signed.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lint_pem_file(dir_ / "signed.crt"), "");
 }
 
 TEST_F(CliProfilesTest, ExpirationSecondsIsClampedToTheProfile) {
@@ -321,6 +444,12 @@ TEST_F(CliProfilesTest, ExpirationSecondsIsClampedToTheProfile) {
     const auto r = signet({"--output", "json", "sign", "--ca", "kubernetes-ca", "--k8s-csr",
                            write_json("s.json", in), "--out", "s-out.json"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    // The certificate in status.certificate (base64 of PEM) is clean under the lint too.
+    write_file("s.b64",
+               json::parse(read("s-out.json"))["status"]["certificate"].get<std::string>());
+    EXPECT_EQ(tool({"openssl", "base64", "-d", "-A", "-in", "s.b64", "-out", "s.crt"}).exit_code,
+              0);
+    EXPECT_EQ(lint_pem_file(dir_ / "s.crt"), "") << seconds;
     const json j = json::parse(r.out);
     const auto parse = [](const std::string& t) {
       std::tm tm{};

@@ -4,10 +4,45 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "cert_lint.h"
 #include "cli_runner.h"
+#ifdef SIGNET_GOVERIFY_PATH
+#include <fstream>
+#include <sstream>
+
+#include "go_verify.h"
+#endif
 
 namespace signet::testing {
 namespace {
+
+#ifdef SIGNET_GOVERIFY_PATH
+std::string slurp(const std::filesystem::path& path) {
+  std::stringstream s;
+  s << std::ifstream(path, std::ios::binary).rdbuf();
+  return s.str();
+}
+#endif
+
+// Go's crypto/x509 (tests/interop/goverify) verifies `cert` for clientAuth against `ca` and
+// refuses it for serverAuth (a kubelet client certificate must not serve, RFC 5280 §4.2.1.12).
+void expect_go_client(const std::filesystem::path& ca, const std::filesystem::path& cert) {
+#ifdef SIGNET_GOVERIFY_PATH
+  GoVerifyRequest req;
+  req.roots_pem = slurp(ca);
+  req.cert_pem = slurp(cert);
+  auto r = go_verify(req);
+  EXPECT_TRUE(r.ok) << cert << ": " << r.output;
+  req.eku = "serverAuth";
+  r = go_verify(req);
+  EXPECT_FALSE(r.ok) << cert;
+  EXPECT_NE(r.error.find("certificate specifies an incompatible key usage"), std::string::npos)
+      << r.output;
+#else
+  (void)ca;
+  (void)cert;
+#endif
+}
 
 class CliSliceTest : public CliTest, public ::testing::WithParamInterface<const char*> {};
 
@@ -35,7 +70,10 @@ TEST_P(CliSliceTest, KubeletClientCertificateIsAcceptedByIndependentVerifiers) {
               "--profile", "kubelet-client", "--cert", node + ".crt", "--ca", "kubernetes.crt",
               "--node-name", node});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(lint_pem_file(dir_ / (node + ".crt")), "");
+    expect_go_client(dir_ / "kubernetes.crt", dir_ / (node + ".crt"));
   }
+  EXPECT_EQ(lint_pem_file(dir_ / "kubernetes.crt"), "");
   const auto r = tool({"python3", std::string(SIGNET_SOURCE_DIR) + "/tests/interop/check_cert.py",
                        "--profile", "ca", "--cert", "kubernetes.crt"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -79,11 +117,15 @@ TEST_P(CliSliceTest, ListingsAndSignCanPrintJson) {
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["subject"], "O=system:nodes, CN=system:node:n1");
   EXPECT_EQ(j["certificate"].get<std::string>().rfind("-----BEGIN CERTIFICATE-----", 0), 0U);
+  write_file("n1-json.crt", j["certificate"].get<std::string>());
+  EXPECT_EQ(lint_pem_file(dir_ / "n1-json.crt"), "");
 
   // Without --out the PEM goes to stdout.
   r = signet({"sign", "--ca", "kubernetes", "--profile", "kubelet-client", "--csr", "n1.csr"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("-----BEGIN CERTIFICATE-----", 0), 0U);
+  write_file("n1-stdout.crt", r.out);
+  EXPECT_EQ(lint_pem_file(dir_ / "n1-stdout.crt"), "");
 }
 
 TEST_F(CliTest, SoftwareCaKeyWorksOnlyWithTheFlag) {
@@ -108,6 +150,9 @@ TEST_F(CliTest, SoftwareCaKeyWorksOnlyWithTheFlag) {
   r = tool({"openssl", "verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", "soft.crt",
             "n1.crt"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(lint_pem_file(dir_ / "soft.crt"), "");
+  EXPECT_EQ(lint_pem_file(dir_ / "n1.crt"), "");
+  expect_go_client(dir_ / "soft.crt", dir_ / "n1.crt");
 }
 
 TEST_P(CliSliceTest, BenchHsmReportsRawAndEngineRatesAsJson) {
