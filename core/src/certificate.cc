@@ -205,7 +205,7 @@ Result<Bytes> random_serial() {
   // A fork() child must never hand out its parent's octets (two certificates with one serial),
   // so a generation counter bumped in the child by pthread_atfork discards the block.
   struct Pool {
-    std::array<std::uint8_t, 16 * 64> octets{};
+    std::array<std::uint8_t, std::size_t{16} * 64> octets{};
     std::size_t next = 0;
     unsigned generation = 0;
     bool filled = false;

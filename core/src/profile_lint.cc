@@ -50,10 +50,14 @@ const Result<Bytes>& cached_spki(KeyType type) {
 // A signature of the shape `alg` produces (the lint reads the encoding, not the value).
 Bytes sample_signature(SignatureAlgorithm alg) {
   switch (key_type_of(alg)) {
-    case KeyType::kRsa:
-      return Bytes(256, 0x5a);
-    case KeyType::kEd25519:
-      return Bytes(64, 0x5a);
+    case KeyType::kRsa: {
+      Bytes rsa(256, 0x5a);  // a 2048-bit RSA signature's length
+      return rsa;
+    }
+    case KeyType::kEd25519: {
+      Bytes ed(64, 0x5a);  // RFC 8032 §5.1.6: 64 octets
+      return ed;
+    }
     default:
       return {0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01};  // ECDSA-Sig-Value (1, 1)
   }

@@ -213,7 +213,7 @@ Status ski_of(ByteView spki_der, std::uint8_t* out) {
 
 Status thread_digest(const EVP_MD* md, ByteView data, std::uint8_t* out) {
   // One context per thread, reset by each init: EVP_Digest would allocate and free one per call.
-  thread_local const ossl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  thread_local ossl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   unsigned int len = 0;
   if (!ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
@@ -240,7 +240,8 @@ TbsParts tbs_parts(const CertificateFields& f) {
   return p;
 }
 
-Result<Bytes> write_tbs(const TbsParts& f, SignatureAlgorithm alg) {
+Result<Bytes> write_tbs(const TbsParts& parts, SignatureAlgorithm alg) {
+  const TbsParts& f = parts;
   if (f.serial.empty() || f.serial.size() > 20 || (f.serial[0] & 0x80U) != 0) {
     return fail(ErrorCode::kInternal, "serial must be positive and at most 20 octets");
   }
