@@ -8,6 +8,8 @@
 
 #include "signet/core/text.h"
 
+#include "profile_lint.h"
+
 namespace signet {
 namespace {
 
@@ -238,6 +240,8 @@ Result<ProfileSet> ProfileSet::create(std::vector<Profile> profiles) {
       }
     }
   }
+  // Startup lint (issue 4, item 4): a profile whose certificates would lint dirty is refused.
+  for (const auto& p : profiles) SIGNET_RETURN_IF_ERROR(lint_profile_samples(p));
   ProfileSet set;
   set.profiles_ = std::move(profiles);
   return set;

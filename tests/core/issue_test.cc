@@ -5,12 +5,14 @@
 #include "signet/core/issuer.h"
 #include "signet/core/software_signer.h"
 
+#include "linted_issue.h"
 #include "test_csr.h"
 
 namespace signet {
 namespace {
 
 using testing::CsrSpec;
+using testing::issue_linted;
 using testing::make_csr_der;
 using testing::openssl_verifies;
 
@@ -48,7 +50,7 @@ TEST_P(IssueTest, KubeletClientCertificateHasTheKubernetesProfile) {
     const auto csr = Csr::parse(make_csr_der(spec));
     ASSERT_TRUE(csr);
     const auto now = std::chrono::system_clock::now();
-    const auto issued = issue_certificate(ca.cert, *ca.signer, *profile, *csr, now);
+    const auto issued = issue_linted(ca.cert, *ca.signer, *profile, *csr, now);
     ASSERT_TRUE(issued) << issued.error().message();
     EXPECT_TRUE(openssl_verifies(issued->der, ca.cert.public_key_der()));
 
@@ -132,7 +134,7 @@ TEST(IssuePolicyTest, KubeletClientRulesNameTheRuleAndTheValue) {
     const auto csr = Csr::parse(make_csr_der(c.spec));
     ASSERT_TRUE(csr) << csr.error().message();
     const auto issued =
-        issue_certificate(ca.cert, *ca.signer, profile, *csr, std::chrono::system_clock::now());
+        issue_linted(ca.cert, *ca.signer, profile, *csr, std::chrono::system_clock::now());
     ASSERT_FALSE(issued) << c.message;
     EXPECT_NE(issued.error().message().find("kubelet-client: "), std::string::npos);
     EXPECT_NE(issued.error().message().find(c.message), std::string::npos)
@@ -147,11 +149,10 @@ TEST(IssuePolicyTest, ValidityIsClampedToTheCaAndExpiredCasRefuse) {
   ASSERT_TRUE(csr);
   const Profile& profile = *find_profile("kubelet-client");
   const auto now = std::chrono::system_clock::now();
-  const auto issued = issue_certificate(ca.cert, *ca.signer, profile, *csr, now);
+  const auto issued = issue_linted(ca.cert, *ca.signer, profile, *csr, now);
   ASSERT_TRUE(issued);
   EXPECT_EQ(issued->not_after, ca.cert.not_after());
-  const auto late =
-      issue_certificate(ca.cert, *ca.signer, profile, *csr, now + std::chrono::hours(48));
+  const auto late = issue_linted(ca.cert, *ca.signer, profile, *csr, now + std::chrono::hours(48));
   ASSERT_FALSE(late);
   EXPECT_NE(late.error().message().find("expired at"), std::string::npos);
 }
@@ -169,8 +170,8 @@ TEST(IssuePolicyTest, SignerMustHoldTheCaKey) {
 TEST(CaCertificateTest, RefusesLeafCertificatesAsCas) {
   TestCa ca = make_ca({KeyType::kEcP256, 0});
   const auto csr = Csr::parse(make_csr_der({}));
-  const auto leaf = issue_certificate(ca.cert, *ca.signer, *find_profile("kubelet-client"), *csr,
-                                      std::chrono::system_clock::now());
+  const auto leaf = issue_linted(ca.cert, *ca.signer, *find_profile("kubelet-client"), *csr,
+                                 std::chrono::system_clock::now());
   ASSERT_TRUE(leaf);
   const auto parsed = CaCertificate::parse(leaf->der);
   ASSERT_FALSE(parsed);

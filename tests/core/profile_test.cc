@@ -7,6 +7,7 @@
 #include "signet/core/issuer.h"
 #include "signet/core/software_signer.h"
 
+#include "linted_issue.h"
 #include "test_csr.h"
 
 namespace signet {
@@ -16,6 +17,7 @@ using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
 using testing::CsrSpec;
+using testing::issue_linted;
 using testing::make_csr_der;
 
 struct TestCa {
@@ -65,7 +67,7 @@ Result<IssuedCertificate> issue(const TestCa& ca, const Profile& p, const CsrSpe
                                 SystemTime now = std::chrono::system_clock::now()) {
   const auto csr = Csr::parse(make_csr_der(spec));
   EXPECT_TRUE(csr) << csr.error().message();
-  return issue_certificate(ca.cert, *ca.signer, p, *csr, now, options);
+  return issue_linted(ca.cert, *ca.signer, p, *csr, now, options);
 }
 
 std::uint32_t xku_of(const std::vector<std::string>& usages) {
@@ -321,8 +323,8 @@ TEST(ProfileTest, RequestedExtensionsAreNeverCopied) {
   ASSERT_TRUE(csr) << csr.error().message();
   ASSERT_EQ(csr->requested_extensions().size(), 4U);
   const auto issued =
-      issue_certificate(ca.cert, *ca.signer, *builtin_profiles().find("kube-apiserver-client"),
-                        *csr, std::chrono::system_clock::now());
+      issue_linted(ca.cert, *ca.signer, *builtin_profiles().find("kube-apiserver-client"), *csr,
+                   std::chrono::system_clock::now());
   ASSERT_TRUE(issued) << issued.error().message();
   const auto x = parse_x509(issued->der);
   ASSERT_TRUE(x);

@@ -80,7 +80,13 @@ struct CertificateFields {
 // SHA-1 of the subjectPublicKey BIT STRING value: RFC 5280 §4.2.1.2 method (1).
 [[nodiscard]] Result<Bytes> subject_key_id(ByteView spki_der);
 
+// TBSCertificate DER (RFC 5280 §4.1) in one exactly-sized pass (core/src/tbs_template.h).
 [[nodiscard]] Result<Bytes> build_tbs(const CertificateFields& fields, SignatureAlgorithm alg);
+
+// The same TBSCertificate through core's general DER writer: the foundation's assembly, kept as
+// the oracle the hot-path writer is tested against byte for byte. Not for production callers.
+[[nodiscard]] Result<Bytes> build_tbs_reference(const CertificateFields& fields,
+                                                SignatureAlgorithm alg);
 
 // build_tbs, then the signing input, then signer.sign(), then the Certificate DER.
 [[nodiscard]] Result<Bytes> sign_certificate(const CertificateFields& fields, Signer& signer);
