@@ -62,7 +62,8 @@ Result<std::unique_ptr<Signer>> open_batch_signer(const Context& ctx, const std:
   return hsm::open_signer(module, uri, options);
 }
 
-std::string json_line(const nlohmann::json& j) {
+template <typename Json>
+std::string json_line(const Json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -246,7 +247,7 @@ class ResultWriter {
       if (!r.output) return {};  // an error is in the summary (and the JSON lines, when asked)
       return write_file_atomic(dir_ / (r.id + ".crt"), pem_encode("CERTIFICATE", *r.output));
     }
-    nlohmann::json j = {{"id", r.id}};
+    nlohmann::ordered_json j = {{"id", r.id}};
     if (r.output) {
       j["certificate"] = pem_encode("CERTIFICATE", *r.output);
     } else {
