@@ -101,13 +101,29 @@ TEST_F(CliBatchTest, HostileOnePercentEachReportedWithItsRuleAndEveryGoodOneIssu
   EXPECT_EQ(j["errors"], kItems - good);
   const auto& rules = j["errors_by_rule"];
   EXPECT_EQ(rules.size(), 6U) << rules.dump();
-  EXPECT_EQ(rules.value("kubelet-client: subject O must be exactly system", 0), 1) << rules.dump();
-  EXPECT_EQ(rules.value("id", 0), 1) << rules.dump();
+  EXPECT_EQ(rules.value("kubelet-client: subject O must be exactly system:nodes", 0), 1)
+      << rules.dump();
+  EXPECT_EQ(rules.value("id: must not contain '/' or '\\' when it names an output file", 0), 1)
+      << rules.dump();
+  EXPECT_EQ(rules.value("CSR", 0), 1) << rules.dump();
   EXPECT_EQ(rules.value("json", 0), 1) << rules.dump();
   EXPECT_EQ(rules.value("line", 0), 1) << rules.dump();
-  EXPECT_NE(r.err.find("../evil: id: must not contain '/'"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("line 401: line: longer than 262144 bytes"), std::string::npos) << r.err;
+  // Each refused item on stderr as a JSON line naming it and its reason.
+  EXPECT_NE(
+      r.err.find(
+          R"({"id":"../evil","error":{"code":"invalid-argument","message":"id: must not contain '/')"),
+      std::string::npos)
+      << r.err;
+  EXPECT_NE(
+      r.err.find(
+          R"({"id":"line 401","error":{"code":"invalid-argument","message":"line: longer than 262144 bytes)"),
+      std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(R"({"id":"n300","error")"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("SHA-1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(R"({"id":"line 501","error":{"code":"invalid-argument","message":"json: )"),
+            std::string::npos)
+      << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "evil.crt"));
 
   std::vector<std::string> verify = {"openssl",   "verify",  "-x509_strict",  "-purpose",

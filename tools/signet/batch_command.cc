@@ -241,6 +241,7 @@ class ResultWriter {
   }
 
   [[nodiscard]] bool to_stdout() const { return dir_.empty() && !file_; }
+  [[nodiscard]] bool to_directory() const { return !dir_.empty(); }
 
   Status write(const scheduler::ItemResult& r) {
     if (!dir_.empty()) {
@@ -378,8 +379,19 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
     if (!r.output) {
       ++errors;
       ++by_rule[error_rule(r.output.error())];
-      if (!writer.to_stdout() && ctx.mode() == OutputMode::kText && errors <= 20) {
-        std::cerr << "\nsignet: " << r.id << ": " << r.output.error().message() << '\n';
+      // A directory output has no place for errors: each is reported on stderr (all of them as
+      // JSON lines in JSON mode; the first 20 in text mode, the summary counts the rest).
+      if (writer.to_directory()) {
+        if (ctx.mode() == OutputMode::kJson) {
+          std::cerr << json_line(nlohmann::ordered_json{
+                           {"id", r.id},
+                           {"error",
+                            {{"code", std::string(to_string(r.output.error().code()))},
+                             {"message", r.output.error().message()}}}})
+                    << '\n';
+        } else if (errors <= 20) {
+          std::cerr << "\nsignet: " << r.id << ": " << r.output.error().message() << '\n';
+        }
       }
     }
     SIGNET_RETURN_IF_ERROR(writer.write(r));
@@ -416,7 +428,9 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
                 static_cast<unsigned long long>(stats.errors), seconds, rate);
   const std::string text = std::string(buf) + rule_text;
   if (writer.to_stdout()) {  // stdout carries the results; the summary goes to stderr
-    std::cerr << (ctx.mode() == OutputMode::kJson ? json_line({{"summary", j}}) : text) << '\n';
+    std::cerr << (ctx.mode() == OutputMode::kJson ? json_line(nlohmann::json{{"summary", j}})
+                                                  : text)
+              << '\n';
   } else {
     emit(ctx, j, text);
   }
