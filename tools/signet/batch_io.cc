@@ -1,6 +1,5 @@
 #include "batch_io.h"
 
-#include <cerrno>
 #include <cstring>
 
 namespace signet::cli {
@@ -43,8 +42,8 @@ Result<std::optional<LineReader::Line>> LineReader::next() {
     }
   }
   if (error_) {
-    return fail(ErrorCode::kUnavailable,
-                std::string("reading the batch input failed: ") + std::strerror(errno));
+    // fread reports only that it failed (ferror); errno is not reliably its cause.
+    return fail(ErrorCode::kUnavailable, "reading the batch input failed (I/O error)");
   }
   if (!any || (line.length == 0 && !line.oversized && line.text.empty())) {
     return std::optional<Line>();
