@@ -19,5 +19,7 @@ void register_ca_commands(CLI::App& app, Context& ctx, Action& action);
 void register_sign_command(CLI::App& app, Context& ctx, Action& action);
 void register_bench_commands(CLI::App& app, Context& ctx, Action& action);
 void register_profiles_commands(CLI::App& app, Context& ctx, Action& action);
+void register_batch_command(CLI::App& app, Context& ctx, Action& action);
+void register_fleet_commands(CLI::App& app, Context& ctx, Action& action);
 
 }  // namespace signet::cli

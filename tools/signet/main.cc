@@ -52,6 +52,8 @@ int run(int argc, char** argv) {
   signet::cli::register_sign_command(app, ctx, action);
   signet::cli::register_bench_commands(app, ctx, action);
   signet::cli::register_profiles_commands(app, ctx, action);
+  signet::cli::register_batch_command(app, ctx, action);
+  signet::cli::register_fleet_commands(app, ctx, action);
 
   try {
     app.parse(argc, argv);
