@@ -2,8 +2,10 @@
 // work (the component loop) and a naive OpenSSL baseline, alternated in one run (issue 5 item 6).
 #include "bench_pipeline.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "signet/core/ca.h"
 #include "signet/core/profile.h"
