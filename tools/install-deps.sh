@@ -25,6 +25,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # format / lint (Debian's 16 understands the keys in .clang-format/.clang-tidy)
   clang-format-16 clang-tidy-16
+  # bench/compare-pipeline.sh: JSON, arithmetic and its table
+  jq bc bsdextrautils
 )
 
 export DEBIAN_FRONTEND=noninteractive

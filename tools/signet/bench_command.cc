@@ -8,6 +8,7 @@
 
 #include "signet/hsm/bench.h"
 
+#include "bench_pipeline.h"
 #include "commands.h"
 
 namespace signet::cli {
@@ -125,6 +126,7 @@ void register_bench_commands(CLI::App& app, Context& ctx, Action& action) {
       "    --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt'\n"
       "  signet bench hsm --threads 32 --sessions 32 --submit --key ...   # one feeding thread");
   hsm->callback([&ctx, &action, o] { action = [&ctx, o] { return bench_hsm(ctx, *o); }; });
+  register_bench_pipeline(*bench, ctx, action);
 }
 
 }  // namespace signet::cli

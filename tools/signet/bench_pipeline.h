@@ -1,0 +1,35 @@
+// `signet bench pipeline` (bench_pipeline.cc: options and wiring; bench_pipeline_report.cc: the
+// table and JSON). The measuring code is in the libraries: scheduler/pipeline_bench.h and
+// hsm/component_bench.h.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "signet/scheduler/pipeline_bench.h"
+
+#include "commands.h"
+
+namespace signet::cli {
+
+struct PipelineBenchSetup {
+  std::string key;        // the CA key's pkcs11: URI, without secrets
+  std::string ca;         // the CA name, or "(ephemeral)" with --key
+  std::string algorithm;  // "ecdsa-p256", ...
+  std::size_t csrs = 0;
+  std::size_t threads = 0;
+  std::size_t sessions = 0;
+  double seconds = 0;
+  int repeat = 0;
+};
+
+// series: component, engine, naive (in that order). Returns {json, text}.
+[[nodiscard]] std::pair<nlohmann::json, std::string> pipeline_bench_report(
+    const PipelineBenchSetup& setup, const std::vector<scheduler::BenchSeries>& series);
+
+void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action);
+
+}  // namespace signet::cli
