@@ -18,6 +18,15 @@ if(SIGNET_SANITIZE)
     SIGNET_LSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp"
     SIGNET_TSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan.supp")
   set(SIGNET_SANITIZER_DEFAULTS $<TARGET_OBJECTS:signet_sanitizer_defaults>)
+  # The same with full allocation stacks, for binaries whose SoftHSM Ed25519 leaks must be matched
+  # by name (tests/sanitizers/lsan.supp).
+  add_library(signet_sanitizer_defaults_slow_unwind OBJECT
+    ${PROJECT_SOURCE_DIR}/tests/sanitizers/default_options.cc)
+  target_compile_definitions(signet_sanitizer_defaults_slow_unwind PRIVATE SIGNET_SLOW_UNWIND
+    SIGNET_LSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp"
+    SIGNET_TSAN_SUPPRESSIONS="${PROJECT_SOURCE_DIR}/tests/sanitizers/tsan.supp")
+  set(SIGNET_SANITIZER_DEFAULTS_SLOW_UNWIND $<TARGET_OBJECTS:signet_sanitizer_defaults_slow_unwind>)
 else()
   set(SIGNET_SANITIZER_DEFAULTS "")
+  set(SIGNET_SANITIZER_DEFAULTS_SLOW_UNWIND "")
 endif()
