@@ -3,6 +3,7 @@
 #include "bench_pipeline.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -38,7 +39,7 @@ Status check_options(const BenchPipelineOptions& o) {
     return fail(ErrorCode::kInvalidArgument,
                 "--threads must be 1 to 256, got " + std::to_string(o.threads));
   }
-  if (!(o.seconds > 0 && o.seconds <= 3600)) {  // also refuses NaN
+  if (std::isnan(o.seconds) || o.seconds <= 0 || o.seconds > 3600) {
     return fail(ErrorCode::kInvalidArgument, "--seconds must be in (0, 3600]");
   }
   if (o.repeat < 1 || o.repeat > 100) {
