@@ -12,6 +12,8 @@
 #include "signet/core/der.h"
 #include "signet/core/ossl.h"
 
+#include "ecdsa_verify.h"
+
 namespace signet {
 namespace {
 
@@ -83,20 +85,20 @@ ByteView digest_info_prefix(Hash hash) {
 }
 
 // One key-building context per thread and key type: EVP_PKEY_CTX is not shareable, and creating
-// one by name each time is an implicit fetch under a global lock.
+// one by name each time is an implicit fetch under a global lock. EC keys never come here
+// (ecdsa_verify.h).
 EVP_PKEY_CTX* fromdata_context(KeyType type) {
   thread_local const ossl::EvpPkeyCtxPtr kRsa(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-  thread_local const ossl::EvpPkeyCtxPtr kEc(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
   thread_local const ossl::EvpPkeyCtxPtr kEd25519(
       EVP_PKEY_CTX_new_from_name(nullptr, "ED25519", nullptr));
   switch (type) {
     case KeyType::kRsa:
       return kRsa.get();
-    case KeyType::kEcP256:
-    case KeyType::kEcP384:
-      return kEc.get();
     case KeyType::kEd25519:
       return kEd25519.get();
+    case KeyType::kEcP256:
+    case KeyType::kEcP384:
+      break;
   }
   return nullptr;
 }
@@ -155,7 +157,6 @@ Result<ossl::EvpPkeyPtr> build_key(ByteView spki_der, const KeyInfo& info) {
   }
   Bytes n_le;
   Bytes e_le;
-  std::string group;
   std::array<OSSL_PARAM, 3> params{};
   // OSSL_PARAM wants non-const buffers; OpenSSL only reads them for fromdata.
   auto* raw =
@@ -167,13 +168,8 @@ Result<ossl::EvpPkeyPtr> build_key(ByteView spki_der, const KeyInfo& info) {
       params[1] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_RSA_E, e_le.data(), e_le.size());
       break;
     case KeyType::kEcP256:
-    case KeyType::kEcP384: {
-      group = info.type == KeyType::kEcP256 ? "P-256" : "P-384";
-      params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0);
-      // EC_POINT_oct2point refuses a point that is not on the curve.
-      params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, raw, bits.size());
-      break;
-    }
+    case KeyType::kEcP384:
+      return fail(ErrorCode::kInternal, "EC proofs of possession go through ecdsa_verify_digest");
     case KeyType::kEd25519:
       params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, raw, bits.size());
       break;
@@ -184,9 +180,31 @@ Result<ossl::EvpPkeyPtr> build_key(ByteView spki_der, const KeyInfo& info) {
   if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params.data()) != 1) {
     return fail(ErrorCode::kInvalidArgument,
                 "CSR public key is not a valid " + key_spec_name(info) +
-                    " key (e.g. an EC point off the curve): " + ossl::drain_errors());
+                    " key: " + ossl::drain_errors());
   }
   return ossl::EvpPkeyPtr(pkey);
+}
+
+bool is_ecdsa(CsrSignatureAlgorithm alg) {
+  return alg == CsrSignatureAlgorithm::kEcdsaSha256 || alg == CsrSignatureAlgorithm::kEcdsaSha384 ||
+         alg == CsrSignatureAlgorithm::kEcdsaSha512;
+}
+
+// ECDSA verifies the digest as given (truncated to the order, SEC 1 §4.1.4), on per-thread curve
+// objects (ecdsa_verify.h).
+Status verify_ecdsa(ByteView spki_der, const KeyInfo& key, const CsrSignatureScheme& scheme,
+                    ByteView digest, ByteView signature) {
+  if (key.type != KeyType::kEcP256 && key.type != KeyType::kEcP384) return no_proof(scheme);
+  SIGNET_ASSIGN_OR_RETURN(const ByteView point, public_key_bits(spki_der));
+  const Result<bool> valid = ecdsa_verify_digest(key.type, point, digest, signature);
+  if (!valid) {
+    if (valid.error().code() != ErrorCode::kInvalidArgument) return tl::unexpected(valid.error());
+    return fail(ErrorCode::kInvalidArgument, "CSR public key is not a valid " +
+                                                 key_spec_name(key) + " key: " +
+                                                 valid.error().message());
+  }
+  if (!*valid) return no_proof(scheme);
+  return {};
 }
 
 }  // namespace
@@ -194,9 +212,9 @@ Result<ossl::EvpPkeyPtr> build_key(ByteView spki_der, const KeyInfo& info) {
 Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
                                   const CsrSignatureScheme& scheme, ByteView signed_data,
                                   ByteView signature) {
-  SIGNET_ASSIGN_OR_RETURN(const ossl::EvpPkeyPtr pkey, build_key(spki_der, key));
   const Hash hash = hash_of(scheme.algorithm);
   if (hash == Hash::kNone) {
+    SIGNET_ASSIGN_OR_RETURN(const ossl::EvpPkeyPtr pkey, build_key(spki_der, key));
     // Ed25519 signs the message itself (RFC 8032 §5.1.6): one-shot DigestVerify, no digest.
     const ossl::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
     if (!ctx ||
@@ -217,6 +235,8 @@ Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
     return fail(ErrorCode::kInternal, "EVP_Digest: " + ossl::drain_errors());
   }
   ByteView to_verify(digest_buf.data(), digest_len);
+  if (is_ecdsa(scheme.algorithm)) return verify_ecdsa(spki_der, key, scheme, to_verify, signature);
+  SIGNET_ASSIGN_OR_RETURN(const ossl::EvpPkeyPtr pkey, build_key(spki_der, key));
   Bytes digest_info;
   const ossl::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
   if (!ctx || EVP_PKEY_verify_init(ctx.get()) != 1) {
@@ -250,9 +270,7 @@ Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
     case CsrSignatureAlgorithm::kEcdsaSha384:
     case CsrSignatureAlgorithm::kEcdsaSha512:
     case CsrSignatureAlgorithm::kEd25519:
-      // ECDSA verifies the digest as given (truncated to the order, SEC 1 §4.1.4); OpenSSL
-      // checks the Ecdsa-Sig-Value is DER and re-encodes identically.
-      break;
+      return no_proof(scheme);  // verified above (verify_ecdsa, one-shot Ed25519)
   }
   if (EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), to_verify.data(),
                       to_verify.size()) != 1) {

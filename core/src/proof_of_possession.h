@@ -1,8 +1,8 @@
 // Proof of possession for PKCS#10 requests (RFC 2986 §3): the request's signature checked with
-// the key it carries, without OpenSSL's decoders. The key is built from its raw parts with
-// EVP_PKEY_fromdata on a per-thread context and digests are fetched once per process: on
-// OpenSSL 3.0, d2i_PUBKEY and implicit fetches take global locks and cost ≈231 µs per P-256
-// key against ≈102 µs here, and this path scales with threads (performance-notes.md).
+// the key it carries, without OpenSSL's decoders: on OpenSSL 3.0, d2i_PUBKEY and implicit fetches
+// take global locks and cost ≈231 µs per P-256 key (performance-notes.md). EC points go straight
+// to per-thread curve objects (ecdsa_verify.h); RSA and Ed25519 keys are built from their raw
+// parts with EVP_PKEY_fromdata on a per-thread context. Digests are fetched once per process.
 #pragma once
 
 #include "signet/core/algorithm.h"

@@ -13,8 +13,6 @@
 #include "ossl_der.h"
 
 namespace signet {
-namespace {}  // namespace
-
 Result<std::unique_ptr<SoftwareSigner>> SoftwareSigner::generate(const KeySpec& spec) {
   EVP_PKEY* raw = nullptr;
   switch (spec.type) {
@@ -76,7 +74,29 @@ Result<Bytes> SoftwareSigner::sign(ByteView input) {
     sig.resize(len);
     return sig;
   }
-  // A context per call keeps sign() thread-safe without a lock.
+  SIGNET_ASSIGN_OR_RETURN(ossl::EvpPkeyCtxPtr ctx, take_context());
+  size_t len = 0;
+  if (EVP_PKEY_sign(ctx.get(), nullptr, &len, input.data(), input.size()) != 1) {
+    return fail(ErrorCode::kInternal, "EVP_PKEY_sign: " + ossl::drain_errors());
+  }
+  Bytes sig(len);
+  if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, input.data(), input.size()) != 1) {
+    return fail(ErrorCode::kInternal, "EVP_PKEY_sign: " + ossl::drain_errors());
+  }
+  sig.resize(len);
+  give_back(std::move(ctx));  // only after success: a failed context is dropped
+  return sig;
+}
+
+Result<ossl::EvpPkeyCtxPtr> SoftwareSigner::take_context() {
+  {
+    const std::lock_guard<std::mutex> lock(pool_mutex_);
+    if (!idle_.empty()) {
+      ossl::EvpPkeyCtxPtr ctx = std::move(idle_.back());
+      idle_.pop_back();
+      return ctx;
+    }
+  }
   ossl::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
   if (!ctx || EVP_PKEY_sign_init(ctx.get()) != 1) {
     return fail(ErrorCode::kInternal, "EVP_PKEY_sign_init: " + ossl::drain_errors());
@@ -88,16 +108,12 @@ Result<Bytes> SoftwareSigner::sign(ByteView input) {
       return fail(ErrorCode::kInternal, "RSA sign setup: " + ossl::drain_errors());
     }
   }
-  size_t len = 0;
-  if (EVP_PKEY_sign(ctx.get(), nullptr, &len, input.data(), input.size()) != 1) {
-    return fail(ErrorCode::kInternal, "EVP_PKEY_sign: " + ossl::drain_errors());
-  }
-  Bytes sig(len);
-  if (EVP_PKEY_sign(ctx.get(), sig.data(), &len, input.data(), input.size()) != 1) {
-    return fail(ErrorCode::kInternal, "EVP_PKEY_sign: " + ossl::drain_errors());
-  }
-  sig.resize(len);
-  return sig;
+  return ctx;
+}
+
+void SoftwareSigner::give_back(ossl::EvpPkeyCtxPtr ctx) {
+  const std::lock_guard<std::mutex> lock(pool_mutex_);
+  idle_.push_back(std::move(ctx));
 }
 
 Result<std::string> SoftwareSigner::private_key_pem() const {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "signet/core/algorithm.h"
 #include "signet/core/ossl.h"
@@ -34,10 +36,19 @@ class SoftwareSigner final : public Signer {
   SoftwareSigner(ossl::EvpPkeyPtr key, SignatureAlgorithm alg, Bytes spki, std::string origin)
       : key_(std::move(key)), algorithm_(alg), spki_(std::move(spki)), origin_(std::move(origin)) {}
 
+  // A signing context set up for key_ (EVP_PKEY_sign_init and padding), from the pool or new.
+  [[nodiscard]] Result<ossl::EvpPkeyCtxPtr> take_context();
+  void give_back(ossl::EvpPkeyCtxPtr ctx);
+
   ossl::EvpPkeyPtr key_;
   SignatureAlgorithm algorithm_;
   Bytes spki_;
   std::string origin_;
+  // Contexts are reused: on OpenSSL 3.0 making one per signature (EVP_PKEY_CTX_new_from_pkey +
+  // EVP_PKEY_sign_init) fetches the algorithm under a global lock every time. One context is
+  // never used by two threads at once; the pool holds at most one per concurrent caller.
+  std::mutex pool_mutex_;
+  std::vector<ossl::EvpPkeyCtxPtr> idle_;
 };
 
 }  // namespace signet
