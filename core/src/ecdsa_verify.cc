@@ -52,9 +52,9 @@ class CurveVerifier {
       return fail(ErrorCode::kInvalidArgument,
                   "the point is not on the curve or not encoded as SEC 1 §2.3.3 says");
     }
-    const int rc = ECDSA_verify(0, digest.data(), static_cast<int>(digest.size()),
-                                der_signature.data(), static_cast<int>(der_signature.size()),
-                                key_.get());
+    const int rc =
+        ECDSA_verify(0, digest.data(), static_cast<int>(digest.size()), der_signature.data(),
+                     static_cast<int>(der_signature.size()), key_.get());
     if (rc != 1) ossl::drain_errors();
     return rc == 1;
   }

@@ -178,9 +178,9 @@ Result<ossl::EvpPkeyPtr> build_key(ByteView spki_der, const KeyInfo& info) {
   if (info.type == KeyType::kEd25519) params[1] = OSSL_PARAM_construct_end();
   EVP_PKEY* pkey = nullptr;
   if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params.data()) != 1) {
-    return fail(ErrorCode::kInvalidArgument,
-                "CSR public key is not a valid " + key_spec_name(info) +
-                    " key: " + ossl::drain_errors());
+    return fail(
+        ErrorCode::kInvalidArgument,
+        "CSR public key is not a valid " + key_spec_name(info) + " key: " + ossl::drain_errors());
   }
   return ossl::EvpPkeyPtr(pkey);
 }
@@ -199,9 +199,8 @@ Status verify_ecdsa(ByteView spki_der, const KeyInfo& key, const CsrSignatureSch
   const Result<bool> valid = ecdsa_verify_digest(key.type, point, digest, signature);
   if (!valid) {
     if (valid.error().code() != ErrorCode::kInvalidArgument) return tl::unexpected(valid.error());
-    return fail(ErrorCode::kInvalidArgument, "CSR public key is not a valid " +
-                                                 key_spec_name(key) + " key: " +
-                                                 valid.error().message());
+    return fail(ErrorCode::kInvalidArgument, "CSR public key is not a valid " + key_spec_name(key) +
+                                                 " key: " + valid.error().message());
   }
   if (!*valid) return no_proof(scheme);
   return {};
