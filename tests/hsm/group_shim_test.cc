@@ -132,7 +132,12 @@ TEST_F(SoftHsmTest, AHungTokenIsAbandonedAndProbedBackIntoItsGroup) {
   EXPECT_LT(worst, 1400ms);
   auto status = (*group)->status();
   EXPECT_GE(status[1].taken_out, 1U);
-  EXPECT_EQ(status[1].last_error.rfind("no answer in 300 ms", 0), 0U) << status[1].last_error;
+  // Why b went out: the timeout, or (when a slow machine lets an abandoned call finish first) the
+  // CKR_DEVICE_ERROR that the hung call ends with; `worst` above shows the timeout moved it.
+  const std::string& why = status[1].last_error;
+  EXPECT_TRUE(why.rfind("no answer in 300 ms", 0) == 0 ||
+              why.find("CKR_DEVICE_ERROR") != std::string::npos)
+      << why;
 
   // After its three faults token b answers again: the probe brings it back and it signs.
   const auto deadline = std::chrono::steady_clock::now() + 20s;
