@@ -41,7 +41,7 @@ step "signet token init (SoftHSM token 'signet-demo')"
 step "signet key generate: the cluster CA key, generated inside the token"
 "$signet" key generate --algorithm "${SIGNET_DEMO_ALGORITHM:-ecdsa-p256}" --key "$key"
 step "signet ca init: self-signed CA 'kubernetes', signed by the token"
-"$signet" ca init --name kubernetes --key "$key" --subject CN=kubernetes --validity 87600h \
+"$signet" ca init --name kubernetes --key "$key" --profile kubernetes-ca \
   --out "$demo/ca.crt"
 "$signet" ca list
 

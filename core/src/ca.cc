@@ -81,7 +81,8 @@ Result<CaCertificate> CaCertificate::parse(ByteView pem_or_der_bytes) {
 }
 
 Result<Bytes> create_self_signed_ca(const DistinguishedName& subject, std::chrono::seconds validity,
-                                    SystemTime now, Signer& signer) {
+                                    SystemTime now, Signer& signer,
+                                    const CaExtensions& extensions) {
   CertificateFields f;
   SIGNET_ASSIGN_OR_RETURN(f.serial, random_serial());
   SIGNET_ASSIGN_OR_RETURN(f.subject_der, encode_name(subject));
@@ -91,7 +92,8 @@ Result<Bytes> create_self_signed_ca(const DistinguishedName& subject, std::chron
   f.not_before = std::chrono::time_point_cast<std::chrono::seconds>(now) - kBackdate;
   f.not_after = std::chrono::time_point_cast<std::chrono::seconds>(now) + validity;
   f.is_ca = true;
-  f.key_usage = kKeyCertSign | kCrlSign;
+  f.key_usage = static_cast<std::uint16_t>(extensions.key_usage | kKeyCertSign);
+  f.subject_alt_names = extensions.subject_alt_names;
   return sign_certificate(f, signer);
 }
 
@@ -111,7 +113,8 @@ Status check_valid_at(const CaCertificate& ca, SystemTime now) {
 Result<Bytes> create_intermediate_ca(const DistinguishedName& subject,
                                      std::chrono::seconds validity, SystemTime now,
                                      const CaCertificate& parent, Signer& parent_signer,
-                                     ByteView subject_public_key_der) {
+                                     ByteView subject_public_key_der,
+                                     const CaExtensions& extensions) {
   SIGNET_RETURN_IF_ERROR(check_signer_matches(parent, parent_signer));
   const SystemTime at = std::chrono::time_point_cast<std::chrono::seconds>(now);
   if (auto valid = check_valid_at(parent, at); !valid) {
@@ -144,7 +147,8 @@ Result<Bytes> create_intermediate_ca(const DistinguishedName& subject,
   // An intermediate never outlives its parent (a validator would reject the tail anyway).
   f.not_after = std::min(at + validity, parent.not_after());
   f.is_ca = true;
-  f.key_usage = kKeyCertSign | kCrlSign;
+  f.key_usage = static_cast<std::uint16_t>(extensions.key_usage | kKeyCertSign);
+  f.subject_alt_names = extensions.subject_alt_names;
   f.authority_key_id.assign(parent.subject_key_id().begin(), parent.subject_key_id().end());
   return sign_certificate(f, parent_signer);
 }

@@ -341,4 +341,37 @@ Result<IssuancePlan> Profile::check_request(const Csr& csr, const RequestOptions
   return plan;
 }
 
+Result<CaPlan> Profile::plan_ca(const KeyInfo& key, const std::optional<DistinguishedName>& subject,
+                                std::optional<std::chrono::seconds> validity) const {
+  const Refusal refuse(*this);
+  if (spec_.kind != ProfileKind::kCa) {
+    return fail(refuse("a leaf profile cannot make a CA; give a CA profile (kind ca)"));
+  }
+  DistinguishedName wanted;
+  if (subject) {
+    wanted = *subject;
+  } else {
+    for (const auto& o : spec_.organizations)
+      wanted.push_back({NameAttributeType::kOrganization, o});
+    wanted.push_back({NameAttributeType::kCommonName, spec_.common_name});
+  }
+  CaPlan plan;
+  SIGNET_ASSIGN_OR_RETURN(plan.subject, check_subject(*this, refuse, wanted));
+  SIGNET_RETURN_IF_ERROR(check_key(*this, refuse, key));
+  RequestOptions options;
+  options.validity = validity;
+  SIGNET_ASSIGN_OR_RETURN(plan.validity, check_ttl(*this, refuse, options));
+  // RFC 5280 §4.2.1.3: a CA that signs certificates asserts keyCertSign.
+  plan.key_usage = kKeyCertSign;
+  for (const auto& usage : spec_.default_usages) {
+    if (const auto m = map_usage(usage))
+      plan.key_usage = static_cast<std::uint16_t>(plan.key_usage | m->key_usage);
+  }
+  // kubeadm's CA certificates carry DNSNames = [CN] (spec §1.2).
+  for (const auto& a : plan.subject) {
+    if (a.type == NameAttributeType::kCommonName) plan.subject_alt_names.dns.push_back(a.value);
+  }
+  return plan;
+}
+
 }  // namespace signet

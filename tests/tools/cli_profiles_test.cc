@@ -585,5 +585,63 @@ TEST_F(CliProfilesTest, ProfilesShowPrintsTheEffectiveProfiles) {
       << r.err;
 }
 
+// `ca init --profile`: the CA profiles shape the CA certificates as kubeadm writes them
+// (CN, keyUsage digitalSignature + keyCertSign + cRLSign, SAN DNS:<CN>), checked by python
+// cryptography and openssl; leaf profiles, foreign subjects and over-long lifetimes are refused.
+TEST_F(CliProfilesTest, CaProfilesShapeTheCaCertificates) {
+  auto r = signet({"token", "init", "--module", module_, "--label", "cli", "--pin-source",
+                   pin_source(), "--so-pin-source", "file:" + so_pin_file_.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto key = [&](const std::string& name) {
+    return "pkcs11:token=cli;object=" + name + "?pin-source=" + pin_source();
+  };
+  ASSERT_EQ(
+      signet({"key", "generate", "--algorithm", "ecdsa-p256", "--key", key("root")}).exit_code, 0);
+  ASSERT_EQ(signet({"key", "generate", "--algorithm", "rsa-2048", "--key", key("fp")}).exit_code,
+            0);
+  r = signet({"ca", "init", "--name", "kubernetes", "--profile", "kubernetes-ca", "--key",
+              key("root"), "--out", "root.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = signet({"ca", "init", "--name", "front-proxy", "--profile", "front-proxy-ca", "--parent",
+              "kubernetes", "--validity", "8760h", "--key", key("fp"), "--out", "fp.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& [file, cn] :
+       {std::pair{"root.crt", "kubernetes"}, std::pair{"fp.crt", "front-proxy-ca"}}) {
+    EXPECT_EQ(lint_pem_file(dir_ / file), "");
+    const std::string script =
+        "import sys\n"
+        "from cryptography import x509\n"
+        "c = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())\n"
+        "ku = c.extensions.get_extension_for_class(x509.KeyUsage)\n"
+        "san = c.extensions.get_extension_for_class(x509.SubjectAlternativeName).value\n"
+        "bc = c.extensions.get_extension_for_class(x509.BasicConstraints)\n"
+        "print(c.subject.rfc4514_string(), ku.critical, ku.value.digital_signature,\n"
+        "      ku.value.key_cert_sign, ku.value.crl_sign, ku.value.key_encipherment,\n"
+        "      san.get_values_for_type(x509.DNSName), bc.critical, bc.value.ca)\n";
+    const auto py = tool({"python3", "-c", script, file});
+    ASSERT_EQ(py.exit_code, 0) << py.err;
+    EXPECT_EQ(py.out,
+              "CN=" + std::string(cn) + " True True True True False ['" + cn + "'] True True\n");
+  }
+  const auto v = tool({"openssl", "verify", "-x509_strict", "-CAfile", "root.crt", "fp.crt"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+
+  const std::string before = snapshot_state();
+  r = signet({"ca", "init", "--name", "x1", "--profile", "apiserver", "--key", key("root")});
+  EXPECT_NE(r.err.find("apiserver: a leaf profile cannot make a CA"), std::string::npos) << r.err;
+  r = signet({"ca", "init", "--name", "x2", "--profile", "etcd-ca", "--subject", "CN=etcd", "--key",
+              key("root")});
+  EXPECT_NE(r.err.find("etcd-ca: subject CN must be etcd-ca, got 'etcd'"), std::string::npos)
+      << r.err;
+  r = signet({"ca", "init", "--name", "x3", "--profile", "etcd-ca", "--validity", "90000h", "--key",
+              key("root")});
+  EXPECT_NE(r.err.find("etcd-ca: validity must be 10m to 87600h (max_validity), got 90000h"),
+            std::string::npos)
+      << r.err;
+  r = signet({"ca", "init", "--name", "x4", "--key", key("root")});
+  EXPECT_NE(r.err.find("ca init: give --subject or a CA --profile"), std::string::npos) << r.err;
+  EXPECT_EQ(snapshot_state(), before);
+}
+
 }  // namespace
 }  // namespace signet::testing

@@ -12,6 +12,7 @@
 
 #include "ca_shared.h"
 #include "commands.h"
+#include "profile_loading.h"
 
 namespace signet::cli {
 namespace {
@@ -19,10 +20,12 @@ namespace {
 struct InitOptions {
   std::string name;
   std::string key;
-  std::string subject;
-  std::string validity = "87600h";
+  std::string subject;   // empty: the profile's (with --profile)
+  std::string validity;  // empty: the profile's, else 87600h
   std::string out;
-  std::string parent;  // empty: a self-signed root
+  std::string parent;    // empty: a self-signed root
+  std::string profile;   // a CA profile (kind ca); empty: --subject, keyCertSign + cRLSign, no SAN
+  std::string profiles;  // --profiles FILE
 };
 
 }  // namespace
@@ -61,17 +64,45 @@ namespace {
 
 // The certificate of a new intermediate under `parent_name`, signed with the parent's key.
 Result<Bytes> create_intermediate(const Context& ctx, const std::string& parent_name,
-                                  const DistinguishedName& subject, std::chrono::seconds validity,
-                                  SystemTime now, const Signer& signer) {
+                                  const CaPlan& plan, SystemTime now, const Signer& signer) {
   SIGNET_ASSIGN_OR_RETURN(const StoredCa parent, ctx.state().load_ca(parent_name));
   SIGNET_ASSIGN_OR_RETURN(auto parent_signer, open_key(ctx, parent.record.key));
-  auto der = create_intermediate_ca(subject, validity, now, parent.certificate, *parent_signer,
-                                    signer.public_key_der());
+  auto der =
+      create_intermediate_ca(plan.subject, plan.validity, now, parent.certificate, *parent_signer,
+                             signer.public_key_der(), {plan.key_usage, plan.subject_alt_names});
   if (!der) return fail(der.error().context("--parent " + parent_name));
   // Our own output must chain to the parent before anything is written.
   SIGNET_ASSIGN_OR_RETURN(const CaCertificate issued, CaCertificate::parse(*der));
   SIGNET_RETURN_IF_ERROR(check_issued_by(issued, parent.certificate));
   return der;
+}
+
+// The new CA's subject, extensions and lifetime: from --profile (a CA profile, checked against
+// the key) or, without one, --subject with keyCertSign + cRLSign and no SAN.
+Result<CaPlan> ca_plan_for(const Context& ctx, const InitOptions& o, const Signer& signer) {
+  std::optional<DistinguishedName> subject;
+  if (!o.subject.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(subject, parse_distinguished_name(o.subject));
+  }
+  std::optional<std::chrono::seconds> validity;
+  if (!o.validity.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(validity, parse_duration(o.validity));
+  }
+  if (o.profile.empty()) {
+    if (!subject) {
+      return fail(ErrorCode::kInvalidArgument, "ca init: give --subject or a CA --profile");
+    }
+    CaPlan plan;
+    plan.subject = *subject;
+    plan.key_usage = CaExtensions{}.key_usage;
+    plan.validity = validity.value_or(std::chrono::hours(24 * 365 * 10));
+    return plan;
+  }
+  SIGNET_ASSIGN_OR_RETURN(const ProfileSet set, load_effective_profiles(ctx, o.profiles));
+  const Profile* profile = set.find(o.profile);
+  if (profile == nullptr) return tl::unexpected(unknown_profile(set, o.profile));
+  SIGNET_ASSIGN_OR_RETURN(const KeyInfo key, inspect_public_key(signer.public_key_der()));
+  return profile->plan_ca(key, subject, validity);
 }
 
 Status ca_init(const Context& ctx, const InitOptions& o) {
@@ -82,15 +113,15 @@ Status ca_init(const Context& ctx, const InitOptions& o) {
     return fail(ErrorCode::kAlreadyExists,
                 "CA '" + o.name + "' already exists in " + state.dir().string());
   }
-  SIGNET_ASSIGN_OR_RETURN(const DistinguishedName subject, parse_distinguished_name(o.subject));
-  SIGNET_ASSIGN_OR_RETURN(const std::chrono::seconds validity, parse_duration(o.validity));
   SIGNET_ASSIGN_OR_RETURN(const std::string key_ref, canonical_key_ref(o.key));
   SIGNET_ASSIGN_OR_RETURN(auto signer, open_key(ctx, key_ref));
+  SIGNET_ASSIGN_OR_RETURN(const CaPlan plan, ca_plan_for(ctx, o, *signer));
   const auto now = std::chrono::system_clock::now();
-  SIGNET_ASSIGN_OR_RETURN(
-      const Bytes der, o.parent.empty()
-                           ? create_self_signed_ca(subject, validity, now, *signer)
-                           : create_intermediate(ctx, o.parent, subject, validity, now, *signer));
+  SIGNET_ASSIGN_OR_RETURN(const Bytes der,
+                          o.parent.empty()
+                              ? create_self_signed_ca(plan.subject, plan.validity, now, *signer,
+                                                      {plan.key_usage, plan.subject_alt_names})
+                              : create_intermediate(ctx, o.parent, plan, now, *signer));
   const std::string pem = pem_encode("CERTIFICATE", der);
   // Check our own output parses as a CA before anything is written.
   SIGNET_RETURN_IF_ERROR(CaCertificate::parse(der));
@@ -138,15 +169,23 @@ void register_ca_commands(CLI::App& app, Context& ctx, Action& action) {
       "init", "Create a CA whose key is in a token (self-signed, or under --parent)");
   init->add_option("--name", o->name, "CA name in the state directory (a-z, 0-9, -)")->required();
   init->add_option("--key", o->key, "pkcs11: URI of the CA key (with pin-source)")->required();
-  init->add_option("--subject", o->subject, "subject, e.g. 'CN=kubernetes'")->required();
-  init->add_option("--validity", o->validity, "lifetime, e.g. 87600h (default: 10 years)");
+  init->add_option("--subject", o->subject,
+                   "subject, e.g. 'CN=kubernetes' (default with --profile: the profile's)");
+  init->add_option("--validity", o->validity,
+                   "lifetime, e.g. 87600h (default: the profile's, else 10 years)");
+  init->add_option("--profile", o->profile,
+                   "a CA profile (kubernetes-ca, front-proxy-ca, etcd-ca, or your own): its "
+                   "subject rules, key types, keyUsage, SAN DNS:<CN> and validity");
+  init->add_option("--profiles", o->profiles, "profiles file (default: built-ins / state)");
   init->add_option("--out", o->out, "also write the CA certificate (PEM) here");
   init->add_option("--parent", o->parent,
                    "make an intermediate signed by this CA of the state (default: self-signed)");
   init->footer(
-      "Example:\n  signet ca init --name kubernetes --subject 'CN=kubernetes' --validity 87600h "
-      "\\\n"
+      "Examples:\n  signet ca init --name kubernetes --profile kubernetes-ca \\\n"
       "    --key 'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt' --out ca.crt\n"
+      "  signet ca init --name lab-root --subject 'CN=lab root CA' --validity 87600h "
+      "\\\n"
+      "    --key 'pkcs11:token=signet;object=lab-root?pin-source=file:pin.txt' --out lab-root.crt\n"
       "  signet ca init --name etcd --parent kubernetes --subject 'CN=etcd-ca' --validity 43800h "
       "\\\n"
       "    --key 'pkcs11:token=signet;object=etcd-ca?pin-source=file:pin.txt' --out etcd-ca.crt");

@@ -61,11 +61,20 @@ class CaCertificate {
   std::optional<std::int64_t> path_length_;
 };
 
+// What a new CA certificate asserts besides its names and key: keyUsage (keyCertSign is always
+// added, RFC 5280 §4.2.1.3) and subjectAltName (kubeadm puts DNS:<CN> on its CAs). A CA profile
+// fills it (Profile::plan_ca); the default is keyCertSign + cRLSign and no SAN.
+struct CaExtensions {
+  std::uint16_t key_usage = kKeyCertSign | kCrlSign;
+  SubjectAltNames subject_alt_names;
+};
+
 // A self-signed root: basicConstraints critical CA:TRUE, keyUsage critical keyCertSign+cRLSign,
 // SKI, no EKU (spec §7 item 6), notBefore backdated 5 minutes like kubeadm.
 [[nodiscard]] Result<Bytes> create_self_signed_ca(const DistinguishedName& subject,
                                                   std::chrono::seconds validity, SystemTime now,
-                                                  Signer& signer);
+                                                  Signer& signer,
+                                                  const CaExtensions& extensions = {});
 
 // An intermediate CA certificate for `subject_public_key_der` (a key in a token), signed by
 // `parent_signer`, which must hold the key of `parent`: issuer = the parent's subject DER
@@ -77,7 +86,8 @@ class CaCertificate {
                                                    std::chrono::seconds validity, SystemTime now,
                                                    const CaCertificate& parent,
                                                    Signer& parent_signer,
-                                                   ByteView subject_public_key_der);
+                                                   ByteView subject_public_key_der,
+                                                   const CaExtensions& extensions = {});
 
 // Fails unless `ca` is valid at `now` (notBefore <= now < notAfter), naming the date it is not.
 [[nodiscard]] Status check_valid_at(const CaCertificate& ca, SystemTime now);

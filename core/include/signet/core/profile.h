@@ -69,6 +69,16 @@ struct ProfileSpec {
   std::chrono::seconds max_validity{};  // upper bound for --validity and expirationSeconds
 };
 
+// A CA certificate as a CA profile shapes it (kubeadm's CA rows, spec §1.2): checked subject,
+// keyUsage from the profile's usages (keyCertSign always), subjectAltName DNS:<CN> as kubeadm
+// writes it, and the lifetime.
+struct CaPlan {
+  DistinguishedName subject;
+  std::uint16_t key_usage = 0;
+  SubjectAltNames subject_alt_names;
+  std::chrono::seconds validity{};
+};
+
 // Per-request choices, each bounded by the profile.
 struct RequestOptions {
   // spec.usages of a Kubernetes CertificateSigningRequest; nullopt: the profile's defaults.
@@ -107,6 +117,13 @@ class Profile {
   // refusal is kFailedPrecondition and reads "<profile>: <rule>, got <value>".
   [[nodiscard]] Result<IssuancePlan> check_request(const Csr& csr,
                                                    const RequestOptions& options = {}) const;
+
+  // For a CA profile: the certificate of a CA with `key`. `subject` defaults to the profile's
+  // (CN and O); a given one must pass the profile's subject rules. `validity` defaults to the
+  // profile's and is bounded by its maximum. Refusals read like check_request's.
+  [[nodiscard]] Result<CaPlan> plan_ca(const KeyInfo& key,
+                                       const std::optional<DistinguishedName>& subject,
+                                       std::optional<std::chrono::seconds> validity) const;
 
  private:
   explicit Profile(ProfileSpec spec) : spec_(std::move(spec)) {}
