@@ -93,16 +93,17 @@ TEST_F(CliRecertifyTest, ReissuesUnderNewCaAndRefusesForgeriesPerItem) {
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find(R"({"id":"zz-garbage.crt","error")"), std::string::npos) << r.err;
-  EXPECT_TRUE(fs::exists(dir_ / "new" / "n0.crt"));
-  EXPECT_TRUE(fs::exists(dir_ / "new" / "n1.crt"));
-  EXPECT_FALSE(fs::exists(dir_ / "new" / "self.crt"));
-  EXPECT_FALSE(fs::exists(dir_ / "new" / "other.crt"));
+  // Output files are <id>.crt and the id is the input's file name.
+  EXPECT_TRUE(fs::exists(dir_ / "new" / "n0.crt.crt"));
+  EXPECT_TRUE(fs::exists(dir_ / "new" / "n1.crt.crt"));
+  EXPECT_FALSE(fs::exists(dir_ / "new" / "self.crt.crt"));
+  EXPECT_FALSE(fs::exists(dir_ / "new" / "other.crt.crt"));
 
   // openssl: chains to NEW alone, strict, as a TLS server certificate.
   const auto v = tool({"openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile",
-                       "kubernetes-2027.crt", "new/n0.crt", "new/n1.crt"});
+                       "kubernetes-2027.crt", "new/n0.crt.crt", "new/n1.crt.crt"});
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
-  const auto v_old = tool({"openssl", "verify", "-CAfile", "kubernetes.crt", "new/n0.crt"});
+  const auto v_old = tool({"openssl", "verify", "-CAfile", "kubernetes.crt", "new/n0.crt.crt"});
   EXPECT_NE(v_old.exit_code, 0) << "a recertified certificate must not verify under OLD";
 
   // python3-cryptography: same subject, SANs and key; issuer NEW; NEW's key verifies it.
@@ -118,7 +119,7 @@ TEST_F(CliRecertifyTest, ReissuesUnderNewCaAndRefusesForgeriesPerItem) {
             "spki = lambda c: c.public_key().public_bytes(serialization.Encoding.DER,\n"
             "    serialization.PublicFormat.SubjectPublicKeyInfo)\n"
             "for n in ('n0', 'n1'):\n"
-            "    o, c = load('old/' + n + '.crt'), load('new/' + n + '.crt')\n"
+            "    o, c = load('old/' + n + '.crt'), load('new/' + n + '.crt.crt')\n"
             "    assert c.subject.public_bytes() == o.subject.public_bytes(), n\n"
             "    assert san(c) == san(o), n\n"
             "    assert spki(c) == spki(o), n\n"
