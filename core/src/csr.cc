@@ -12,6 +12,7 @@
 
 #include "csr_signature.h"
 #include "proof_of_possession.h"
+#include "requested_names.h"
 
 namespace signet {
 namespace {
@@ -41,14 +42,16 @@ bool is_id_ce(ByteView oid, std::uint8_t last) {
 }
 
 // A SAN string (IA5String, RFC 5280 §4.2.1.6): ASCII, no NUL, not empty.
-Result<std::string> ia5_text(ByteView content, std::string_view what) {
-  if (content.empty()) return invalid("CSR subjectAltName " + std::string(what) + " is empty");
+Result<std::string> ia5_text(std::string_view source, ByteView content, std::string_view what) {
+  if (content.empty())
+    return invalid(std::string(source) + " subjectAltName " + std::string(what) + " is empty");
   for (const std::uint8_t c : content) {
     if (c == 0) {
-      return invalid("CSR subjectAltName " + std::string(what) + " contains a NUL byte");
+      return invalid(std::string(source) + " subjectAltName " + std::string(what) +
+                     " contains a NUL byte");
     }
     if (c >= 0x80) {
-      return invalid("CSR subjectAltName " + std::string(what) +
+      return invalid(std::string(source) + " subjectAltName " + std::string(what) +
                      " is not IA5 (ASCII) text (RFC 5280 §4.2.1.6)");
     }
   }
@@ -58,7 +61,7 @@ Result<std::string> ia5_text(ByteView content, std::string_view what) {
 // iPAddress: 4 octets (IPv4) or 16 (IPv6), RFC 5280 §4.2.1.6. IPv4-mapped IPv6 (::ffff:a.b.c.d,
 // RFC 4291 §2.5.5.2) is refused: current Go rejects it in certificates (spec §6.1), and the
 // 4-octet form is the one to request.
-Result<std::string> ip_text(ByteView content) {
+Result<std::string> ip_text(std::string_view source, ByteView content) {
   std::array<char, INET6_ADDRSTRLEN> text{};
   if (content.size() == 4) {
     inet_ntop(AF_INET, content.data(), text.data(), static_cast<socklen_t>(text.size()));
@@ -68,12 +71,13 @@ Result<std::string> ip_text(ByteView content) {
     inet_ntop(AF_INET6, content.data(), text.data(), static_cast<socklen_t>(text.size()));
     constexpr std::array<std::uint8_t, 12> kMapped = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (std::equal(kMapped.begin(), kMapped.end(), content.begin())) {
-      return invalid("CSR subjectAltName iPAddress " + std::string(text.data()) +
+      return invalid(std::string(source) + " subjectAltName iPAddress " + std::string(text.data()) +
                      " is an IPv4-mapped IPv6 address; request the 4-octet IPv4 form");
     }
     return std::string(text.data());
   }
-  return invalid("CSR subjectAltName iPAddress has " + std::to_string(content.size()) +
+  return invalid(std::string(source) + " subjectAltName iPAddress has " +
+                 std::to_string(content.size()) +
                  " octets; it must be 4 (IPv4) or 16 (IPv6) (RFC 5280 §4.2.1.6)");
 }
 
@@ -96,48 +100,55 @@ std::string_view general_name_form(std::uint8_t tag) {
 
 // GeneralNames (RFC 5280 §4.2.1.6), IMPLICIT tags: [1] rfc822Name, [2] dNSName,
 // [6] uniformResourceIdentifier, [7] iPAddress.
-Status read_san(ByteView extn_value, RequestedNames& out) {
-  SIGNET_ASSIGN_OR_RETURN(const der::Tlv names,
-                          der::parse_single(extn_value, der::kSequence, "CSR subjectAltName"));
+}  // namespace
+
+Status read_requested_names(std::string_view source, ByteView extn_value, RequestedNames& out) {
+  SIGNET_ASSIGN_OR_RETURN(
+      const der::Tlv names,
+      der::parse_single(extn_value, der::kSequence, std::string(source) + " subjectAltName"));
   if (names.content.empty()) {
-    return invalid("CSR subjectAltName is an empty sequence (RFC 5280: SIZE (1..MAX))");
+    return invalid(std::string(source) +
+                   " subjectAltName is an empty sequence (RFC 5280: SIZE (1..MAX))");
   }
   der::Reader reader(names.content);
   std::size_t count = 0;
   while (!reader.empty()) {
     if (++count > kMaxSanEntries) {
-      return invalid("CSR subjectAltName has more than " + std::to_string(kMaxSanEntries) +
-                     " entries");
+      return invalid(std::string(source) + " subjectAltName has more than " +
+                     std::to_string(kMaxSanEntries) + " entries");
     }
     SIGNET_ASSIGN_OR_RETURN(const der::Tlv name, reader.next());
     switch (name.tag) {
       case der::context_primitive(1): {
-        SIGNET_ASSIGN_OR_RETURN(std::string text, ia5_text(name.content, "rfc822Name"));
+        SIGNET_ASSIGN_OR_RETURN(std::string text, ia5_text(source, name.content, "rfc822Name"));
         out.email.push_back(std::move(text));
         break;
       }
       case der::context_primitive(2): {
-        SIGNET_ASSIGN_OR_RETURN(std::string text, ia5_text(name.content, "dNSName"));
+        SIGNET_ASSIGN_OR_RETURN(std::string text, ia5_text(source, name.content, "dNSName"));
         out.dns.push_back(std::move(text));
         break;
       }
       case der::context_primitive(6): {
-        SIGNET_ASSIGN_OR_RETURN(std::string text, ia5_text(name.content, "URI"));
+        SIGNET_ASSIGN_OR_RETURN(std::string text, ia5_text(source, name.content, "URI"));
         out.uri.push_back(std::move(text));
         break;
       }
       case der::context_primitive(7): {
-        SIGNET_ASSIGN_OR_RETURN(std::string text, ip_text(name.content));
+        SIGNET_ASSIGN_OR_RETURN(std::string text, ip_text(source, name.content));
         out.ip.push_back(std::move(text));
         break;
       }
       default:
-        return invalid("CSR subjectAltName contains " + std::string(general_name_form(name.tag)) +
+        return invalid(std::string(source) + " subjectAltName contains " +
+                       std::string(general_name_form(name.tag)) +
                        "; only dNSName, iPAddress, rfc822Name and URI are accepted");
     }
   }
   return {};
 }
+
+namespace {
 
 // basicConstraints (RFC 5280 §4.2.1.9): a request for cA TRUE is refused outright, so no path
 // can ever turn a node request into a CA.
@@ -197,7 +208,7 @@ Status read_extensions(ByteView extensions_der, Extensions& out) {
     }
     seen.push_back(oid.content);
     if (is_id_ce(oid.content, kSubjectAltName)) {
-      SIGNET_RETURN_IF_ERROR(read_san(value.content, out.names));
+      SIGNET_RETURN_IF_ERROR(read_requested_names("CSR", value.content, out.names));
     } else if (is_id_ce(oid.content, kBasicConstraints)) {
       SIGNET_RETURN_IF_ERROR(check_basic_constraints(value.content));
     } else if (is_id_ce(oid.content, kNameConstraints)) {

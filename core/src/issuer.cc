@@ -14,7 +14,7 @@ namespace signet {
 
 Result<PreparedCertificate> prepare_certificate(const CaCertificate& ca,
                                                 SignatureAlgorithm algorithm,
-                                                const Profile& profile, const Csr& csr,
+                                                const Profile& profile, const RequestView& csr,
                                                 SystemTime now, const RequestOptions& options) {
   SIGNET_ASSIGN_OR_RETURN(IssuancePlan plan, profile.check_request(csr, options));
   const SystemTime at = std::chrono::time_point_cast<std::chrono::seconds>(now);

@@ -195,7 +195,7 @@ std::optional<Bytes> parse_ip(std::string_view text) {
   return Bytes(buf.begin(), buf.end());
 }
 
-Result<SubjectAltNames> check_names(const Profile& p, const Refusal& refuse, const Csr& csr,
+Result<SubjectAltNames> check_names(const Profile& p, const Refusal& refuse, const RequestView& csr,
                                     const RequestOptions& options) {
   const ProfileSpec& s = p.spec();
   std::vector<std::string> dns;
@@ -325,7 +325,8 @@ Result<seconds> check_ttl(const Profile& p, const Refusal& refuse, const Request
 
 }  // namespace
 
-Result<IssuancePlan> Profile::check_request(const Csr& csr, const RequestOptions& options) const {
+Result<IssuancePlan> Profile::check_request(const RequestView& csr,
+                                            const RequestOptions& options) const {
   const Refusal refuse(*this);
   if (spec_.kind == ProfileKind::kCa) {
     return fail(

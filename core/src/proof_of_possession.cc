@@ -192,9 +192,9 @@ bool is_ecdsa(CsrSignatureAlgorithm alg) {
 
 // ECDSA verifies the digest as given (truncated to the order, SEC 1 §4.1.4), on per-thread curve
 // objects (ecdsa_verify.h).
-Status verify_ecdsa(ByteView spki_der, const KeyInfo& key, const CsrSignatureScheme& scheme,
-                    ByteView digest, ByteView signature) {
-  if (key.type != KeyType::kEcP256 && key.type != KeyType::kEcP384) return no_proof(scheme);
+Result<bool> verify_ecdsa(ByteView spki_der, const KeyInfo& key, ByteView digest,
+                          ByteView signature) {
+  if (key.type != KeyType::kEcP256 && key.type != KeyType::kEcP384) return false;
   SIGNET_ASSIGN_OR_RETURN(const ByteView point, public_key_bits(spki_der));
   const Result<bool> valid = ecdsa_verify_digest(key.type, point, digest, signature);
   if (!valid) {
@@ -202,15 +202,19 @@ Status verify_ecdsa(ByteView spki_der, const KeyInfo& key, const CsrSignatureSch
     return fail(ErrorCode::kInvalidArgument, "CSR public key is not a valid " + key_spec_name(key) +
                                                  " key: " + valid.error().message());
   }
-  if (!*valid) return no_proof(scheme);
-  return {};
+  return *valid;
 }
 
 }  // namespace
 
-Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
-                                  const CsrSignatureScheme& scheme, ByteView signed_data,
-                                  ByteView signature) {
+Result<bool> signature_verifies(ByteView spki_der, const KeyInfo& key,
+                                const CsrSignatureScheme& scheme, ByteView signed_data,
+                                ByteView signature) {
+  // A failed verification leaves OpenSSL errors queued; they must not leak into the next call.
+  const auto mismatch = [] {
+    ossl::drain_errors();
+    return false;
+  };
   const Hash hash = hash_of(scheme.algorithm);
   if (hash == Hash::kNone) {
     SIGNET_ASSIGN_OR_RETURN(const ossl::EvpPkeyPtr pkey, build_key(spki_der, key));
@@ -221,9 +225,9 @@ Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
                                 nullptr) != 1 ||
         EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), signed_data.data(),
                          signed_data.size()) != 1) {
-      return no_proof(scheme);
+      return mismatch();
     }
-    return {};
+    return true;
   }
   const EVP_MD* md = digest(hash);
   if (md == nullptr) return fail(ErrorCode::kInternal, "EVP_MD_fetch: " + ossl::drain_errors());
@@ -234,7 +238,7 @@ Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
     return fail(ErrorCode::kInternal, "EVP_Digest: " + ossl::drain_errors());
   }
   ByteView to_verify(digest_buf.data(), digest_len);
-  if (is_ecdsa(scheme.algorithm)) return verify_ecdsa(spki_der, key, scheme, to_verify, signature);
+  if (is_ecdsa(scheme.algorithm)) return verify_ecdsa(spki_der, key, to_verify, signature);
   SIGNET_ASSIGN_OR_RETURN(const ossl::EvpPkeyPtr pkey, build_key(spki_der, key));
   Bytes digest_info;
   const ossl::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
@@ -249,7 +253,7 @@ Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
       digest_info.assign(prefix.begin(), prefix.end());
       digest_info.insert(digest_info.end(), to_verify.begin(), to_verify.end());
       to_verify = digest_info;
-      if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) return no_proof(scheme);
+      if (EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) != 1) return mismatch();
       break;
     }
     case CsrSignatureAlgorithm::kRsaPssSha256:
@@ -262,19 +266,28 @@ Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
           EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), md) != 1 ||
           EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx.get(), static_cast<int>(scheme.pss_salt_length)) !=
               1) {
-        return no_proof(scheme);
+        return mismatch();
       }
       break;
     case CsrSignatureAlgorithm::kEcdsaSha256:
     case CsrSignatureAlgorithm::kEcdsaSha384:
     case CsrSignatureAlgorithm::kEcdsaSha512:
     case CsrSignatureAlgorithm::kEd25519:
-      return no_proof(scheme);  // verified above (verify_ecdsa, one-shot Ed25519)
+      return mismatch();  // verified above (verify_ecdsa, one-shot Ed25519)
   }
   if (EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), to_verify.data(),
                       to_verify.size()) != 1) {
-    return no_proof(scheme);
+    return mismatch();
   }
+  return true;
+}
+
+Status verify_proof_of_possession(ByteView spki_der, const KeyInfo& key,
+                                  const CsrSignatureScheme& scheme, ByteView signed_data,
+                                  ByteView signature) {
+  SIGNET_ASSIGN_OR_RETURN(const bool ok,
+                          signature_verifies(spki_der, key, scheme, signed_data, signature));
+  if (!ok) return no_proof(scheme);
   return {};
 }
 

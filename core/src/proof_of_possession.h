@@ -20,4 +20,12 @@ namespace signet {
                                                 const CsrSignatureScheme& scheme,
                                                 ByteView signed_data, ByteView signature);
 
+// The same check for any signature over `signed_data` by the key of `spki_der`: true when it
+// verifies, false when it does not, an error (kInvalidArgument) when the key itself is malformed.
+// Shared by the proof of possession and the recertify check (a certificate's signature under the
+// old CA, recertify.h). Thread-safe.
+[[nodiscard]] Result<bool> signature_verifies(ByteView spki_der, const KeyInfo& key,
+                                              const CsrSignatureScheme& scheme,
+                                              ByteView signed_data, ByteView signature);
+
 }  // namespace signet

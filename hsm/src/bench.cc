@@ -167,11 +167,19 @@ double spread(const std::vector<double>& samples) {
   return m > 0 ? (*hi - *lo) / m : 0;
 }
 
-Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri& uri,
-                                const BenchOptions& options, const BenchProgress& progress) {
-  if (options.threads.empty() || options.repeat < 1) {
-    return fail(ErrorCode::kInvalidArgument, "bench: need at least one thread count and repeat");
-  }
+namespace {
+
+// The raw loop's inputs for the key the URI names: the module, the PIN (kept alive for the loop)
+// and the key's label and id for the loop's own C_FindObjects.
+struct RawSetup {
+  std::shared_ptr<p11::Module> module;
+  SecretString pin;
+  RawLoopSpec spec;
+  KeyDescription key;
+  std::size_t digest_size = 32;
+};
+
+Result<RawSetup> raw_setup(const std::string& module_path, const Pkcs11Uri& uri) {
   // The key as the engine will use it, and its label and id for the raw loop's own lookup.
   SIGNET_ASSIGN_OR_RETURN(const auto keys, list_keys(module_path, uri));
   if (keys.size() != 1) {
@@ -179,9 +187,11 @@ Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri&
         ErrorCode::kInvalidArgument,
         "bench: the URI must name exactly one private key, found " + std::to_string(keys.size()));
   }
-  const KeyDescription& key = keys.front();
-  SIGNET_ASSIGN_OR_RETURN(auto module, p11::Module::load(module_path));
-  SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*module, uri));
+  RawSetup setup;
+  setup.key = keys.front();
+  const KeyDescription& key = setup.key;
+  SIGNET_ASSIGN_OR_RETURN(setup.module, p11::Module::load(module_path));
+  SIGNET_ASSIGN_OR_RETURN(const p11::Slot slot, p11::find_token(*setup.module, uri));
 
   if (key.key.type == KeyType::kEd25519) {
     // The raw loop signs a fixed-size digest; pure EdDSA signs whole messages, so the two sides
@@ -189,29 +199,56 @@ Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri&
     return fail(ErrorCode::kInvalidArgument,
                 "bench hsm: Ed25519 keys are not supported (RSA and ECDSA keys are)");
   }
-  BenchReport report;
-  report.algorithm = key_spec_name(key.key);
   const SignatureAlgorithm alg = default_signature_algorithm(key.key.type);
-  const std::size_t digest_size = digest_of(alg) == DigestAlgorithm::kSha384 ? 48 : 32;
+  setup.digest_size = digest_of(alg) == DigestAlgorithm::kSha384 ? 48 : 32;
   if (!uri.pin_source) {
     return fail(ErrorCode::kInvalidArgument, "bench: the key URI needs ?pin-source=");
   }
-  SIGNET_ASSIGN_OR_RETURN(const SecretString pin, read_pin(*uri.pin_source));
-  RawLoopSpec raw;
-  raw.pin = pin.reveal();
-  raw.fn = module->fn();
+  SIGNET_ASSIGN_OR_RETURN(setup.pin, read_pin(*uri.pin_source));
+  RawLoopSpec& raw = setup.spec;
+  raw.fn = setup.module->fn();
   raw.slot = slot.id;
   raw.label.assign(key.label.begin(), key.label.end());
   raw.id = key.id;
   if (key.key.type == KeyType::kRsa) {
     raw.mechanism = CKM_RSA_PKCS;
-    raw.input_size = 19 + digest_size;  // DigestInfo prefix + SHA-256 (RFC 8017 §9.2)
+    raw.input_size = 19 + setup.digest_size;  // DigestInfo prefix + SHA-256 (RFC 8017 §9.2)
     raw.signature_size = (key.key.bits + 7) / 8;
   } else {
     raw.mechanism = CKM_ECDSA;
-    raw.input_size = digest_size;
+    raw.input_size = setup.digest_size;
     raw.signature_size = 2 * ((key.key.bits + 7) / 8);
   }
+  return setup;
+}
+
+}  // namespace
+
+Result<double> raw_token_rate(const std::string& module_path, const Pkcs11Uri& uri,
+                              std::size_t threads, std::chrono::milliseconds duration) {
+  SIGNET_ASSIGN_OR_RETURN(RawSetup setup, raw_setup(module_path, uri));
+  setup.spec.pin = setup.pin.reveal();
+  std::string error;
+  CK_RV failed_rv = CKR_OK;
+  const double rate = raw_sign_rate(setup.spec, threads, duration, error, failed_rv);
+  if (rate < 0) {
+    return fail(failed_rv == CKR_OK ? ErrorCode::kNotFound : p11::classify(failed_rv),
+                "bench raw loop: " + error);
+  }
+  return rate;
+}
+
+Result<BenchReport> bench_token(const std::string& module_path, const Pkcs11Uri& uri,
+                                const BenchOptions& options, const BenchProgress& progress) {
+  if (options.threads.empty() || options.repeat < 1) {
+    return fail(ErrorCode::kInvalidArgument, "bench: need at least one thread count and repeat");
+  }
+  SIGNET_ASSIGN_OR_RETURN(RawSetup setup, raw_setup(module_path, uri));
+  RawLoopSpec& raw = setup.spec;
+  raw.pin = setup.pin.reveal();
+  const std::size_t digest_size = setup.digest_size;
+  BenchReport report;
+  report.algorithm = key_spec_name(setup.key.key);
 
   for (std::size_t p = 0; p < options.threads.size(); ++p) {
     const std::size_t threads = options.threads[p];

@@ -27,7 +27,7 @@ TEST_F(CliBenchPipelineTest, TinyRunReportsEverySideAndRatios) {
   EXPECT_EQ(j["threads"], 2);
   EXPECT_EQ(j["sessions"], 2);
   EXPECT_EQ(j["repeat"], 2);
-  for (const char* side : {"component", "engine", "naive"}) {
+  for (const char* side : {"component", "engine", "naive", "raw", "recertify"}) {
     SCOPED_TRACE(side);
     const json& s = j["series"][side];
     ASSERT_EQ(s["samples"].size(), 2U);
@@ -41,9 +41,35 @@ TEST_F(CliBenchPipelineTest, TinyRunReportsEverySideAndRatios) {
   const double naive = j["series"]["naive"]["median_per_s"];
   EXPECT_NEAR(j["ratios"]["engine_over_component"].get<double>(), engine / component, 1e-9);
   EXPECT_NEAR(j["ratios"]["engine_over_naive"].get<double>(), engine / naive, 1e-9);
-  EXPECT_TRUE(j["recertify"].is_null());  // the hook for branch `batch`
+  // Recertify (issue 5 item 3): its ratio to the raw C_Sign loop on the same key, and peak RSS.
+  const json& rc = j["recertify"];
+  ASSERT_TRUE(rc.is_object()) << j.dump();
+  EXPECT_NEAR(rc["recertify_over_raw"].get<double>(),
+              j["series"]["recertify"]["median_per_s"].get<double>() /
+                  j["series"]["raw"]["median_per_s"].get<double>(),
+              1e-9);
+  EXPECT_EQ(rc["items_per_sample"], 200);
+  EXPECT_EQ(rc["target"], 0.9);
+  EXPECT_EQ(rc["wall_seconds"].size(), 2U);
+  EXPECT_GT(rc["peak_rss_mib"].get<double>(), 0);
   // The key is named without its PIN source contents; no PIN anywhere in the output.
   EXPECT_EQ(r.out.find("1234"), std::string::npos);
+}
+
+// The RSS run's switch, tiny: only raw and recertify, the 20 old certificates streamed 3 times.
+TEST_F(CliBenchPipelineTest, RecertifyOnlyStreamsItems) {
+  make_ca("kubernetes", "ecdsa-p256");
+  const auto r =
+      signet({"bench", "pipeline", "--ca", "kubernetes", "--csrs", "20", "--seconds", "0.1",
+              "--repeat", "1", "--recertify-only", "--recertify-items", "60", "--output", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_FALSE(j["series"].contains("engine")) << j.dump();
+  EXPECT_GT(j["series"]["recertify"]["median_per_s"].get<double>(), 0);
+  EXPECT_EQ(j["recertify"]["items_per_sample"], 60);
+  const auto bad = signet({"bench", "pipeline", "--ca", "kubernetes", "--recertify-items", "5"});
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_NE(bad.err.find("--recertify-items needs --recertify-only"), std::string::npos) << bad.err;
 }
 
 TEST_F(CliBenchPipelineTest, EphemeralCaFromAKeyUri) {

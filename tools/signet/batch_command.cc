@@ -22,6 +22,7 @@
 #include "signet/core/k8s_csr.h"
 #include "signet/core/pem.h"
 #include "signet/core/profile.h"
+#include "signet/core/recertify.h"
 #include "signet/hsm/token.h"
 #include "signet/scheduler/issue_work.h"
 #include "signet/scheduler/pipeline.h"
@@ -48,6 +49,9 @@ struct BatchOptions {
   std::string profiles;
   std::size_t max_in_flight = 256;
   double progress_interval = 2.0;
+  // --recertify --from-ca OLD (signet issue 5, item 3): inputs are certificates OLD issued.
+  bool recertify = false;
+  std::string from_ca;
 };
 
 // A CA key opened for the pipeline: one session per core (SoftHSM signs in-process) and a submit
@@ -71,23 +75,34 @@ std::string json_line(const Json& j) {
 // which outlive the run.
 class ItemFactory {
  public:
+  // `old_ca` non-null: the recertify mode, every input is a certificate `old_ca` issued.
   ItemFactory(const ProfileSet& set, const Profile* fallback, const scheduler::IssueContext& ic,
-              bool ids_name_files)
-      : set_(set), fallback_(fallback), context_(ic), ids_name_files_(ids_name_files) {}
+              bool ids_name_files, const CaCertificate* old_ca)
+      : set_(set),
+        fallback_(fallback),
+        context_(ic),
+        ids_name_files_(ids_name_files),
+        old_ca_(old_ca) {}
 
-  scheduler::PipelineItem from_csr(std::string id, Bytes csr, const Profile* profile,
-                                   RequestOptions options = {}) const {
+  // A CSR, or in the recertify mode a certificate.
+  scheduler::PipelineItem from_input(std::string id, Bytes input, const Profile* profile,
+                                     RequestOptions options = {}) const {
     if (auto ok = check_item_id(id, ids_name_files_); !ok) return failed(std::move(id), ok.error());
     if (profile == nullptr) {
       return failed(std::move(id), Error(ErrorCode::kInvalidArgument,
                                          "profile: none given (add \"profile\" to the line or "
                                          "pass --profile)"));
     }
+    if (old_ca_ != nullptr) {
+      return {std::move(id), scheduler::make_recertify_work(context_, *old_ca_, std::move(input),
+                                                            *profile, std::move(options))};
+    }
     return {std::move(id),
-            scheduler::make_csr_work(context_, std::move(csr), *profile, std::move(options))};
+            scheduler::make_csr_work(context_, std::move(input), *profile, std::move(options))};
   }
 
-  // {"id": ..., "csr": PEM [, "profile": P]} or a CertificateSigningRequest object.
+  // {"id": ..., "csr": PEM [, "profile": P]} or a CertificateSigningRequest object; in the
+  // recertify mode {"id": ..., "certificate": PEM [, "profile": P]} only.
   scheduler::PipelineItem from_line(const LineReader::Line& line, std::uint64_t number) const {
     std::string fallback_id = "line " + std::to_string(number);
     if (line.oversized) {
@@ -101,7 +116,16 @@ class ItemFactory {
       return failed(std::move(fallback_id),
                     Error(ErrorCode::kInvalidArgument, "json: the line is not a JSON object"));
     }
-    if (j.contains("kind") || j.contains("apiVersion")) return from_k8s(line.text, fallback_id);
+    if (j.contains("kind") || j.contains("apiVersion")) {
+      if (old_ca_ != nullptr) {
+        return failed(std::move(fallback_id),
+                      Error(ErrorCode::kInvalidArgument,
+                            "json: a CertificateSigningRequest object is a request; "
+                            "--recertify takes {\"id\",\"certificate\"[,\"profile\"]}"));
+      }
+      return from_k8s(line.text, fallback_id);
+    }
+    const std::string field = old_ca_ != nullptr ? "certificate" : "csr";
     std::string id;
     if (const auto it = j.find("id"); it != j.end() && it->is_string()) {
       id = it->get<std::string>();
@@ -110,16 +134,16 @@ class ItemFactory {
                     Error(ErrorCode::kInvalidArgument, "json: \"id\" must be a string"));
     }
     for (const auto& [key, value] : j.items()) {
-      if (key != "id" && key != "csr" && key != "profile") {
+      if (key != "id" && key != field && key != "profile") {
         return failed(std::move(id), Error(ErrorCode::kInvalidArgument,
                                            "json: unknown field \"" + key.substr(0, 64) +
-                                               "\" (allowed: id, csr, profile)"));
+                                               "\" (allowed: id, " + field + ", profile)"));
       }
     }
-    const auto csr = j.find("csr");
+    const auto csr = j.find(field);
     if (csr == j.end() || !csr->is_string()) {
-      return failed(std::move(id),
-                    Error(ErrorCode::kInvalidArgument, "json: \"csr\" must be a PEM string"));
+      return failed(std::move(id), Error(ErrorCode::kInvalidArgument,
+                                         "json: \"" + field + "\" must be a PEM string"));
     }
     const Profile* profile = fallback_;
     if (const auto p = j.find("profile"); p != j.end()) {
@@ -131,7 +155,7 @@ class ItemFactory {
       if (profile == nullptr) return failed(std::move(id), unknown_profile(set_, *p));
     }
     const auto& text = csr->get_ref<const std::string&>();
-    return from_csr(std::move(id), Bytes(text.begin(), text.end()), profile);
+    return from_input(std::move(id), Bytes(text.begin(), text.end()), profile);
   }
 
  private:
@@ -149,8 +173,8 @@ class ItemFactory {
     options.usages = object->usages();
     options.expiration = object->expiration();
     const ByteView request = object->request();
-    return from_csr(std::move(id), Bytes(request.begin(), request.end()), profile,
-                    std::move(options));
+    return from_input(std::move(id), Bytes(request.begin(), request.end()), profile,
+                      std::move(options));
   }
 
   static scheduler::PipelineItem failed(std::string id, Error error) {
@@ -161,6 +185,7 @@ class ItemFactory {
   const Profile* fallback_;
   const scheduler::IssueContext& context_;
   bool ids_name_files_;
+  const CaCertificate* old_ca_;
 };
 
 // Progress on stderr: a one-line bar on a terminal (≤ 5 updates a second), else a JSON line every
@@ -304,6 +329,12 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
     if (fallback == nullptr) return fail(unknown_profile(set, o.profile));
   }
   SIGNET_ASSIGN_OR_RETURN(const StoredCa ca, ctx.state().load_ca(o.ca));
+  // --recertify: only OLD's certificate is used (its key may be retired or in another token).
+  std::optional<StoredCa> old_ca;
+  if (o.recertify) {
+    SIGNET_ASSIGN_OR_RETURN(old_ca, ctx.state().load_ca(o.from_ca).map_error(
+                                        [](Error e) { return std::move(e).context("--from-ca"); }));
+  }
 
   // The input: a directory (each regular file one CSR, id = file name, in name order), a JSON
   // lines file, or '-' (JSON lines on stdin).
@@ -337,7 +368,8 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
   SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *signer));
   const scheduler::IssueContext ic{&ca.certificate, signer->algorithm(),
                                    std::chrono::system_clock::now()};
-  const ItemFactory factory(set, fallback, ic, o.out != "-" && !o.out.ends_with(".jsonl"));
+  const ItemFactory factory(set, fallback, ic, o.out != "-" && !o.out.ends_with(".jsonl"),
+                            old_ca ? &old_ca->certificate : nullptr);
 
   std::size_t next_file = 0;
   std::uint64_t line_number = 0;
@@ -347,13 +379,14 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
     if (in_dir) {
       if (next_file == files.size()) return std::nullopt;
       const fs::path& p = files[next_file++];
-      auto data = read_file_limited(p, Csr::kMaxBytes, "CSR");
+      auto data = o.recertify ? read_file_limited(p, RecertifyRequest::kMaxBytes, "certificate")
+                              : read_file_limited(p, Csr::kMaxBytes, "CSR");
       if (!data) {
         return scheduler::PipelineItem{
             p.filename().string(),
             Result<std::unique_ptr<scheduler::ItemWork>>(fail(data.error()))};
       }
-      return factory.from_csr(p.filename().string(), Bytes(data->begin(), data->end()), fallback);
+      return factory.from_input(p.filename().string(), Bytes(data->begin(), data->end()), fallback);
     }
     for (;;) {
       auto line = reader.next();
@@ -446,7 +479,8 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
 
 void register_batch_command(CLI::App& app, Context& ctx, Action& action) {
   auto o = std::make_shared<BatchOptions>();
-  auto* cmd = app.add_subcommand("sign-batch", "Sign many CSRs through the pipeline");
+  auto* cmd = app.add_subcommand("sign-batch",
+                                 "Sign many CSRs (or recertify certificates) through the pipeline");
   cmd->add_option("--ca", o->ca, "CA name (see `signet ca list`)")->required();
   cmd->add_option("--profile", o->profile,
                   "profile for inputs that name none (JSON lines may carry \"profile\"; "
@@ -468,6 +502,17 @@ void register_batch_command(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--progress-interval", o->progress_interval,
                   "seconds between JSON progress lines on stderr when it is not a terminal")
       ->check(CLI::Range(0.0, 3600.0));
+  // Recertify (signet issue 5, item 3): both flags or neither.
+  auto* recertify = cmd->add_flag("--recertify", o->recertify,
+                                  "inputs are certificates issued by --from-ca: each is re-signed "
+                                  "under --ca with the same subject, SANs and key, fresh validity "
+                                  "(files of PEM/DER, or lines {\"id\",\"certificate\"[,"
+                                  "\"profile\"]})");
+  auto* from_ca = cmd->add_option("--from-ca", o->from_ca,
+                                  "with --recertify: the stored CA that issued the inputs (only "
+                                  "its certificate is used)");
+  recertify->needs(from_ca);
+  from_ca->needs(recertify);
   cmd->footer(
       "Exit status: 0 when every input was issued, 1 when any was not (each is reported), 2 on "
       "usage errors.\n"
@@ -476,7 +521,9 @@ void register_batch_command(CLI::App& app, Context& ctx, Action& action) {
       "  signet fleet generate --nodes 1000 --out fleet.jsonl\n"
       "  signet sign-batch --ca kubernetes --in fleet.jsonl --out certs.jsonl --output json\n"
       "  kubectl get csr -o json | jq -c '.items[]' | signet sign-batch --ca kubernetes \\\n"
-      "      --in - --out -");
+      "      --in - --out -\n"
+      "  signet sign-batch --ca kubernetes-2027 --recertify --from-ca kubernetes \\\n"
+      "      --profile kubelet-client --in old-certs/ --out new-certs/");
   cmd->callback([&ctx, &action, o] { action = [&ctx, o] { return sign_batch(ctx, *o); }; });
 }
 

@@ -10,8 +10,10 @@
 
 #include "signet/core/ca.h"
 #include "signet/core/profile.h"
+#include "signet/hsm/bench.h"
 #include "signet/hsm/component_bench.h"
 #include "signet/hsm/token.h"
+#include "signet/scheduler/recertify_bench.h"
 
 namespace signet::cli {
 namespace {
@@ -24,6 +26,10 @@ struct BenchPipelineOptions {
   double seconds = 2;
   int repeat = 5;
   std::size_t sessions = 0;
+  // The recertify series alone (with its raw C_Sign baseline), over this many certificates
+  // (0: --csrs); the --csrs old certificates are streamed round robin, so memory stays flat.
+  bool recertify_only = false;
+  std::uint64_t recertify_items = 0;
 };
 
 Status check_options(const BenchPipelineOptions& o) {
@@ -45,6 +51,13 @@ Status check_options(const BenchPipelineOptions& o) {
   if (o.repeat < 1 || o.repeat > 100) {
     return fail(ErrorCode::kInvalidArgument,
                 "--repeat must be 1 to 100, got " + std::to_string(o.repeat));
+  }
+  if (o.recertify_items > 1'000'000'000) {
+    return fail(ErrorCode::kInvalidArgument, "--recertify-items must be at most 1000000000, got " +
+                                                 std::to_string(o.recertify_items));
+  }
+  if (o.recertify_items != 0 && !o.recertify_only) {
+    return fail(ErrorCode::kInvalidArgument, "--recertify-items needs --recertify-only");
   }
   if (o.sessions > 4096) {
     return fail(
@@ -101,6 +114,10 @@ Status bench_pipeline(const Context& ctx, const BenchPipelineOptions& o) {
   std::fprintf(stderr, "generating %zu CSRs...\n", o.csrs);  // NOLINT
   SIGNET_ASSIGN_OR_RETURN(const std::vector<Bytes> csrs, scheduler::make_node_csrs(o.csrs));
   SIGNET_ASSIGN_OR_RETURN(const auto proofs, hsm::possession_proofs(csrs));
+  std::fprintf(stderr, "issuing %zu old certificates for the recertify series...\n",  // NOLINT
+               o.csrs);
+  SIGNET_ASSIGN_OR_RETURN(const scheduler::OldCertificates old,
+                          scheduler::make_old_certificates(csrs));
   hsm::SignerOptions signer_options;
   signer_options.max_sessions = setup.sessions;
   scheduler::EngineBench engine;
@@ -114,35 +131,62 @@ Status bench_pipeline(const Context& ctx, const BenchPipelineOptions& o) {
     SIGNET_RETURN_IF_ERROR(check_signer_matches(*ca, *signer));
   }
 
-  std::vector<scheduler::BenchSeries> series(3);
+  std::vector<scheduler::BenchSeries> series(o.recertify_only ? 0 : 3);
   // The component loop runs as many threads as the engine has sessions (the signatures it can
   // have in flight): 2 on SoftHSM, 32 through a 5 ms network HSM.
-  series[0] = {"component",
-               [&] { return hsm::component_rate(module, uri, proofs, setup.sessions, duration); },
-               {},
-               {}};
-  // A signer per sample, closed before the next: the sides never hold sessions at once, so a
-  // token's session cap (the shim's, a network HSM's) fits each. Opening is outside the clock
-  // (run_pipeline's elapsed time is the rate's).
-  series[1] = {"engine",
-               [&]() -> Result<double> {
-                 SIGNET_ASSIGN_OR_RETURN(auto signer,
-                                         hsm::open_signer(module, uri, signer_options));
-                 engine.signer = signer.get();
-                 auto rate = scheduler::engine_rate(csrs, engine);
-                 engine.signer = nullptr;
-                 return rate;
-               },
-               {},
-               {}};
-  series[2] = {"naive", [&] { return scheduler::naive_rate(csrs, o.threads, duration); }, {}, {}};
-  // HOOK(recertify, branch `batch`): add a "recertify" series here (its raw C_Sign baseline is
-  // hsm::bench_token's raw loop) and its ratio in pipeline_bench_report.
+  if (!o.recertify_only) {
+    series[0] = {"component",
+                 [&] { return hsm::component_rate(module, uri, proofs, setup.sessions, duration); },
+                 {},
+                 {}};
+    // A signer per sample, closed before the next: the sides never hold sessions at once, so a
+    // token's session cap (the shim's, a network HSM's) fits each. Opening is outside the clock
+    // (run_pipeline's elapsed time is the rate's).
+    series[1] = {"engine",
+                 [&]() -> Result<double> {
+                   SIGNET_ASSIGN_OR_RETURN(auto signer,
+                                           hsm::open_signer(module, uri, signer_options));
+                   engine.signer = signer.get();
+                   auto rate = scheduler::engine_rate(csrs, engine);
+                   engine.signer = nullptr;
+                   return rate;
+                 },
+                 {},
+                 {}};
+    series[2] = {"naive", [&] { return scheduler::naive_rate(csrs, o.threads, duration); }, {}, {}};
+  }
+  // The recertify path (issue 5, item 3) and its baseline: the raw C_Sign loop with the same key
+  // object, as many threads as the engine has sessions (2 on SoftHSM, 32 through the shim).
+  series.push_back(
+      {"raw", [&] { return hsm::raw_token_rate(module, uri, setup.sessions, duration); }, {}, {}});
+  scheduler::RecertifyBench recertify;
+  recertify.new_ca = &*ca;
+  recertify.old_ca = &old.old_ca;
+  recertify.profile = profile;
+  recertify.cpu_threads = o.threads;
+  recertify.max_in_flight = engine.max_in_flight;
+  recertify.items = o.recertify_items;
+  setup.recertify_items = o.recertify_items != 0 ? o.recertify_items : o.csrs;
+  series.push_back(
+      {"recertify",
+       [&]() -> Result<double> {
+         SIGNET_ASSIGN_OR_RETURN(auto signer, hsm::open_signer(module, uri, signer_options));
+         recertify.signer = signer.get();
+         const auto start = std::chrono::steady_clock::now();
+         auto rate = scheduler::recertify_rate(old.certificates, recertify);
+         setup.recertify_wall_seconds.push_back(
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+         recertify.signer = nullptr;
+         return rate;
+       },
+       {},
+       {}});
   const auto progress = [&](int round, const scheduler::BenchSeries& s) {
     std::fprintf(stderr, "  rep %d/%d %-9s %10.0f /s\n", round + 1, o.repeat,  // NOLINT
                  s.name.c_str(), s.rates.back());
   };
   SIGNET_RETURN_IF_ERROR(scheduler::run_alternated(series, o.repeat, progress));
+  setup.peak_rss_mib = scheduler::peak_rss_mib();
   const auto [json, text] = pipeline_bench_report(setup, series);
   emit(ctx, json, text);
   return {};
@@ -165,13 +209,20 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
   cmd->add_option("--repeat", o->repeat, "alternated repetitions (default 5)");
   cmd->add_option("--sessions", o->sessions,
                   "engine sessions and component-loop threads (default: --threads)");
+  cmd->add_flag("--recertify-only", o->recertify_only,
+                "only the recertify series and its raw C_Sign baseline (the RSS run)");
+  cmd->add_option("--recertify-items", o->recertify_items,
+                  "with --recertify-only: certificates per recertify sample, the --csrs old "
+                  "ones streamed round robin (default: --csrs)");
   cmd->footer(
       "Examples:\n  signet bench pipeline --ca kubernetes-ca --csrs 10000 --repeat 5 --output "
       "json\n"
       "  SIGNET_SHIM_MODULE=/usr/lib/softhsm/libsofthsm2.so SIGNET_SHIM_SIGN_LATENCY_US=5000 \\\n"
       "  SIGNET_SHIM_MAX_SESSIONS=33 signet bench pipeline --threads 2 --sessions 32 --key \\\n"
       "    'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt&"
-      "module-path=build/dev/hsm/shim/libsignet_pkcs11_shim.so'");
+      "module-path=build/dev/hsm/shim/libsignet_pkcs11_shim.so'\n"
+      "  signet bench pipeline --ca kubernetes-ca --recertify-only --csrs 10000 \\\n"
+      "    --recertify-items 1000000 --repeat 1 --output json   # peak_rss_mib, wall time");
   cmd->callback([&ctx, &action, o] { action = [&ctx, o] { return bench_pipeline(ctx, *o); }; });
 }
 

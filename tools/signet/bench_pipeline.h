@@ -3,6 +3,7 @@
 // hsm/component_bench.h.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,15 @@ struct PipelineBenchSetup {
   std::size_t sessions = 0;
   double seconds = 0;
   int repeat = 0;
+  // The recertify series: certificates per sample, each sample's wall time, and the process's
+  // peak RSS after the run (getrusage ru_maxrss).
+  std::uint64_t recertify_items = 0;
+  std::vector<double> recertify_wall_seconds;
+  double peak_rss_mib = 0;
 };
 
-// series: component, engine, naive (in that order). Returns {json, text}.
+// series: component, engine, naive (absent with --recertify-only), then raw and recertify.
+// Returns {json, text}.
 [[nodiscard]] std::pair<nlohmann::json, std::string> pipeline_bench_report(
     const PipelineBenchSetup& setup, const std::vector<scheduler::BenchSeries>& series);
 

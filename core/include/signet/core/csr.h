@@ -89,4 +89,29 @@ class Csr {
   std::vector<std::string> extension_oids_;
 };
 
+// What policy and the TBS builder read from a request, whatever it came from: a parsed CSR
+// (proof of possession checked) or a certificate being recertified (signature checked under the
+// old CA, recertify.h). Views only: the source must outlive it. Implicit from a Csr so every
+// CSR caller of Profile::check_request / prepare_certificate stays as it was.
+class RequestView {
+ public:
+  // NOLINTNEXTLINE(google-explicit-constructor,hicpp-explicit-conversions): a Csr is a request.
+  RequestView(const Csr& csr) noexcept
+      : RequestView(csr.subject(), csr.requested_names(), csr.public_key_der(), csr.key()) {}
+  RequestView(const DistinguishedName& subject, const RequestedNames& names,
+              ByteView public_key_der, const KeyInfo& key) noexcept
+      : subject_(&subject), names_(&names), spki_(public_key_der), key_(&key) {}
+
+  [[nodiscard]] const DistinguishedName& subject() const noexcept { return *subject_; }
+  [[nodiscard]] const RequestedNames& requested_names() const noexcept { return *names_; }
+  [[nodiscard]] ByteView public_key_der() const noexcept { return spki_; }
+  [[nodiscard]] const KeyInfo& key() const noexcept { return *key_; }
+
+ private:
+  const DistinguishedName* subject_;
+  const RequestedNames* names_;
+  ByteView spki_;
+  const KeyInfo* key_;
+};
+
 }  // namespace signet

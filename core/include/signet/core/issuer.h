@@ -41,11 +41,9 @@ struct PreparedCertificate {
 
 // The rules of issue_certificate below, for a CA key that signs with `algorithm` (the caller
 // checked once that its signer holds the CA key: check_signer_matches).
-[[nodiscard]] Result<PreparedCertificate> prepare_certificate(const CaCertificate& ca,
-                                                              SignatureAlgorithm algorithm,
-                                                              const Profile& profile,
-                                                              const Csr& csr, SystemTime now,
-                                                              const RequestOptions& options = {});
+[[nodiscard]] Result<PreparedCertificate> prepare_certificate(
+    const CaCertificate& ca, SignatureAlgorithm algorithm, const Profile& profile,
+    const RequestView& csr, SystemTime now, const RequestOptions& options = {});
 
 // The Certificate DER from the prepared half and the CA's signature over its signing input.
 [[nodiscard]] IssuedCertificate finish_certificate(PreparedCertificate&& prepared,

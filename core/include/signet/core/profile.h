@@ -112,10 +112,11 @@ class Profile {
   [[nodiscard]] ProfileKind kind() const noexcept { return spec_.kind; }
   [[nodiscard]] std::chrono::seconds validity() const noexcept { return spec_.validity; }
 
-  // Applies the subject, SAN, usage, key and validity rules to a parsed (PoP-checked) CSR.
+  // Applies the subject, SAN, usage, key and validity rules to a parsed (PoP-checked) CSR, or
+  // to a certificate being recertified (its signature checked under the old CA, recertify.h).
   // Requested extensions are never copied: the plan is built from checked values only. Every
   // refusal is kFailedPrecondition and reads "<profile>: <rule>, got <value>".
-  [[nodiscard]] Result<IssuancePlan> check_request(const Csr& csr,
+  [[nodiscard]] Result<IssuancePlan> check_request(const RequestView& csr,
                                                    const RequestOptions& options = {}) const;
 
   // For a CA profile: the certificate of a CA with `key`. `subject` defaults to the profile's

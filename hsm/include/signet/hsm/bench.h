@@ -53,4 +53,11 @@ using BenchProgress = std::function<void(std::size_t, int, const char*, double)>
                                               const BenchOptions& options,
                                               const BenchProgress& progress);
 
+// The raw loop alone (bench_token's "raw" side, no signet code in the loop): signatures per
+// second over `duration` with `threads` threads, one session each, on the key the URI names
+// (which needs pin-source). The baseline of `signet bench pipeline`'s recertify series.
+[[nodiscard]] Result<double> raw_token_rate(const std::string& module_path, const Pkcs11Uri& uri,
+                                            std::size_t threads,
+                                            std::chrono::milliseconds duration);
+
 }  // namespace signet::hsm
