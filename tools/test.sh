@@ -32,20 +32,26 @@ if [ "${SIGNET_SKIP_INSTALL:-0}" != 1 ]; then
   bash tools/install-deps.sh
 fi
 
-# Optimised like RelWithDebInfo but without debug info: a third less compile time in CI.
-stage "normal build"
-build build/ci-release all -- -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG"
-
-# clang-tidy needs only the normal build's compile_commands.json: it runs alongside the next
-# stages at the lowest CPU priority (they wait on tokens, subprocesses and sleeps much of the
-# time), and its report is printed, and its verdict taken, before the final tests.
+# clang-tidy needs only a configured tree's compile_commands.json (one entry per source file, so
+# not the unity builds below): it runs alongside the build and test stages at the lowest CPU
+# priority (they wait on tokens, subprocesses and sleeps much of the time), and its report is
+# printed, and its verdict taken, before the final tests.
+stage "clang-tidy: configure build/ci-lint, then run in the background"
+cmake -S . -B build/ci-lint -G Ninja -DSIGNET_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
 lint_log=build/ci-lint.log
-nice -n 19 tools/lint.sh build/ci-release >"$lint_log" 2>&1 &
+nice -n 19 tools/lint.sh build/ci-lint >"$lint_log" 2>&1 &
 lint_pid=$!
 trap 'kill "$lint_pid" 2>/dev/null || true' EXIT  # a failing stage stops it too
 
+# Optimised like RelWithDebInfo but without debug info, and the CLI and tests unity-built
+# (SIGNET_UNITY in CMakeLists.txt): far less compile time in CI.
+stage "normal build"
+build build/ci-release all -- -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+  -DSIGNET_UNITY=ON
+
 stage "ASan+UBSan build: all tests except long ones"
-build build/ci-asan all -- -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=address,undefined
+build build/ci-asan all -- -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=address,undefined \
+  -DSIGNET_UNITY=ON
 (cd build/ci-asan && ctest -j "$jobs" --output-on-failure -LE 'long|repo')
 
 stage "libFuzzer (clang): every parser, ${SIGNET_FUZZ_SECONDS:-20} s each"
@@ -54,10 +60,11 @@ bash tools/fuzz.sh
 stage "TSan build: concurrency tests (oneTBB rebuilt with TSan from Debian's source: tools/tsan-tbb.sh)"
 bash tools/tsan-tbb.sh build/tsan-tbb
 build build/ci-tsan signet_concurrency_tests -- -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=thread \
+  -DSIGNET_UNITY=ON \
   -DTBB_DIR="$PWD/build/tsan-tbb/lib/cmake/TBB"
 (cd build/ci-tsan && ctest -j "$jobs" --output-on-failure -L concurrency)
 
-stage "clang-tidy (ran alongside the stages above)"
+stage "clang-tidy (ran alongside the stages above): its report"
 lint_rc=0
 wait "$lint_pid" || lint_rc=$?
 cat "$lint_log"
