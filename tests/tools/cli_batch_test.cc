@@ -187,5 +187,59 @@ TEST_F(CliBatchTest, StdinToStdoutKeepsOrderAndWritesJsonProgressWhenNotATermina
   EXPECT_NE(r.err.find("40 items, 40 issued, 0 errors"), std::string::npos) << r.err;
 }
 
+// fleet generate (issue 5, item 4): real node CSRs — checked by python cryptography (signature,
+// subject, SANs, key) — that sign-batch turns into certificates with the profile each line names;
+// --key-pool reuses that many keys; bad counts are refused and write nothing.
+TEST_F(CliBatchTest, FleetGenerateMakesNodeCsrsThatSignBatchIssues) {
+  ASSERT_TRUE(ready_);
+  auto r = signet({"fleet", "generate", "--nodes", "20", "--out", "fleet.jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = signet({"fleet", "generate", "--nodes", "20", "--key-pool", "4", "--out", "pool.jsonl"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string script =
+      "import json, sys\n"
+      "from cryptography import x509\n"
+      "from cryptography.hazmat.primitives import serialization as s\n"
+      "for path in sys.argv[1:]:\n"
+      "    keys, kinds = set(), {}\n"
+      "    for line in open(path):\n"
+      "        j = json.loads(line)\n"
+      "        c = x509.load_pem_x509_csr(j['csr'].encode())\n"
+      "        assert c.is_signature_valid, j['id']\n"
+      "        node, kind = j['id'].split('/')\n"
+      "        assert c.subject.rfc4514_string() == 'CN=system:node:%s,O=system:nodes' % node, "
+      "c.subject\n"
+      "        try:\n"
+      "            san = c.extensions.get_extension_for_class(x509.SubjectAlternativeName).value\n"
+      "            names = san.get_values_for_type(x509.DNSName)\n"
+      "        except x509.ExtensionNotFound:\n"
+      "            names = []\n"
+      "        assert (kind == 'serving') == (node in ' '.join(names)), (j['id'], names)\n"
+      "        kinds[j['profile']] = kinds.get(j['profile'], 0) + 1\n"
+      "        keys.add(c.public_key().public_bytes(s.Encoding.DER, "
+      "s.PublicFormat.SubjectPublicKeyInfo))\n"
+      "    print(len(keys), sorted(kinds.items()))\n";
+  const auto py = tool({"python3", "-c", script, "fleet.jsonl", "pool.jsonl"});
+  ASSERT_EQ(py.exit_code, 0) << py.err;
+  EXPECT_EQ(py.out,
+            "20 [('kubelet-client', 20), ('kubelet-serving', 20)]\n"
+            "4 [('kubelet-client', 20), ('kubelet-serving', 20)]\n");
+
+  r = signet({"sign-batch", "--ca", "kubernetes", "--in", "fleet.jsonl", "--out", "certs.jsonl"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = json_lines(read_all(dir_ / "certs.jsonl"));
+  ASSERT_EQ(lines.size(), 40U);
+  for (const auto& l : lines) EXPECT_TRUE(l.contains("certificate")) << l.dump();
+  write("serving.crt", lines[1]["certificate"].get<std::string>());
+  const auto v = tool({"openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile",
+                       "kubernetes.crt", "serving.crt"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+
+  r = signet({"fleet", "generate", "--nodes", "0", "--out", "none.jsonl"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--nodes"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "none.jsonl"));
+}
+
 }  // namespace
 }  // namespace signet::testing
