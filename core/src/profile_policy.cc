@@ -368,6 +368,10 @@ Result<CaPlan> Profile::plan_ca(const KeyInfo& key, const std::optional<Distingu
     if (const auto m = map_usage(usage))
       plan.key_usage = static_cast<std::uint16_t>(plan.key_usage | m->key_usage);
   }
+  // keyEncipherment only for RSA keys, as for leaves (RFC 5480 §3: not for EC keys).
+  if (key.type != KeyType::kRsa) {
+    plan.key_usage = static_cast<std::uint16_t>(plan.key_usage & ~kKeyEncipherment);
+  }
   // kubeadm's CA certificates carry DNSNames = [CN] (spec §1.2).
   for (const auto& a : plan.subject) {
     if (a.type == NameAttributeType::kCommonName) plan.subject_alt_names.dns.push_back(a.value);

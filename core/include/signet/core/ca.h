@@ -69,7 +69,7 @@ struct CaExtensions {
   SubjectAltNames subject_alt_names;
 };
 
-// A self-signed root: basicConstraints critical CA:TRUE, keyUsage critical keyCertSign+cRLSign,
+// A self-signed root: basicConstraints critical CA:TRUE, keyUsage critical from `extensions`,
 // SKI, no EKU (spec §7 item 6), notBefore backdated 5 minutes like kubeadm.
 [[nodiscard]] Result<Bytes> create_self_signed_ca(const DistinguishedName& subject,
                                                   std::chrono::seconds validity, SystemTime now,
@@ -79,7 +79,7 @@ struct CaExtensions {
 // An intermediate CA certificate for `subject_public_key_der` (a key in a token), signed by
 // `parent_signer`, which must hold the key of `parent`: issuer = the parent's subject DER
 // verbatim (RFC 5280 §4.1.2.4), AKI = the parent's SKI, SKI of the new key, basicConstraints
-// critical CA:TRUE, keyUsage critical keyCertSign+cRLSign, no EKU, notBefore backdated 5 minutes,
+// critical CA:TRUE, keyUsage critical and SAN from `extensions`, no EKU, notBefore backdated 5 min,
 // notAfter = now + validity clamped to the parent's notAfter. Refused when the parent is not
 // valid at `now`, has pathLenConstraint 0, or has the same subject or key as the new CA.
 [[nodiscard]] Result<Bytes> create_intermediate_ca(const DistinguishedName& subject,
