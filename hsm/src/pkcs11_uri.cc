@@ -203,6 +203,12 @@ Result<Pkcs11Uri> Pkcs11Uri::parse(std::string_view text) {
     if (query.empty()) return fail(uri_error("empty query after '?'"));
     for (const auto part : split(query, '&')) SIGNET_RETURN_IF_ERROR(parse_part(part, true));
   }
+  // signet records the canonical form (to_string) and must read it back: its percent-encoding
+  // (RFC 7512 §2.3) can be longer than the text given, so the limit applies to it too.
+  if (uri.to_string().size() > kMaxLength) {
+    return fail(uri_error("longer than " + std::to_string(kMaxLength) +
+                          " characters once written canonically (percent-encoded)"));
+  }
   return uri;
 }
 
