@@ -9,6 +9,8 @@
 #include "signet/scheduler/issue_work.h"
 #include "signet/scheduler/pipeline_bench.h"
 
+#include "issued_rate.h"
+
 namespace signet::scheduler {
 namespace {
 
@@ -47,29 +49,8 @@ Result<double> engine_rate(const std::vector<Bytes>& csrs, const EngineBench& be
     const std::size_t i = next++;
     return PipelineItem{std::to_string(i), make_csr_work(context, csrs[i], *bench.profile)};
   };
-  std::uint64_t issued = 0;
-  std::optional<Error> first_error;
-  const ItemSink sink = [&](ItemResult&& result) -> Status {
-    if (result.output) {
-      ++issued;
-    } else if (!first_error) {
-      first_error = result.output.error().context("CSR " + result.id);
-    }
-    return {};
-  };
-  PipelineOptions options;
-  options.cpu_threads = bench.cpu_threads;
-  options.max_in_flight = bench.max_in_flight;
-  SIGNET_ASSIGN_OR_RETURN(const PipelineStats stats,
-                          run_pipeline(source, *bench.signer, sink, options));
-  // Every certificate must be issued: a rate that counts failures would flatter the engine.
-  if (first_error) return fail(*first_error);
-  if (issued != csrs.size()) {
-    return fail(ErrorCode::kInternal, "engine bench: " + std::to_string(issued) + " of " +
-                                          std::to_string(csrs.size()) + " certificates issued");
-  }
-  const double seconds = std::chrono::duration<double>(stats.elapsed).count();
-  return seconds > 0 ? static_cast<double>(issued) / seconds : 0;
+  return issued_rate(source, *bench.signer, bench.cpu_threads, bench.max_in_flight, csrs.size(),
+                     "CSR", "engine bench");
 }
 
 Status run_alternated(std::vector<BenchSeries>& series, int repeat,

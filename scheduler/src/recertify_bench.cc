@@ -12,6 +12,8 @@
 #include "signet/scheduler/issue_work.h"
 #include "signet/scheduler/pipeline.h"
 
+#include "issued_rate.h"
+
 namespace signet::scheduler {
 
 Result<OldCertificates> make_old_certificates(const std::vector<Bytes>& csrs) {
@@ -52,29 +54,8 @@ Result<double> recertify_rate(const std::vector<Bytes>& certificates, const Rece
                         make_recertify_work(context, *bench.old_ca,
                                             certificates[i % certificates.size()], *bench.profile)};
   };
-  std::uint64_t issued = 0;
-  std::optional<Error> first_error;
-  const ItemSink sink = [&](ItemResult&& result) -> Status {
-    if (result.output) {
-      ++issued;
-    } else if (!first_error) {
-      first_error = result.output.error().context("certificate " + result.id);
-    }
-    return {};
-  };
-  PipelineOptions options;
-  options.cpu_threads = bench.cpu_threads;
-  options.max_in_flight = bench.max_in_flight;
-  SIGNET_ASSIGN_OR_RETURN(const PipelineStats stats,
-                          run_pipeline(source, *bench.signer, sink, options));
-  // A rate that counted refusals would flatter the path.
-  if (first_error) return fail(*first_error);
-  if (issued != items) {
-    return fail(ErrorCode::kInternal, "recertify bench: " + std::to_string(issued) + " of " +
-                                          std::to_string(items) + " certificates issued");
-  }
-  const double seconds = std::chrono::duration<double>(stats.elapsed).count();
-  return seconds > 0 ? static_cast<double>(issued) / seconds : 0;
+  return issued_rate(source, *bench.signer, bench.cpu_threads, bench.max_in_flight, items,
+                     "certificate", "recertify bench");
 }
 
 double peak_rss_mib() {

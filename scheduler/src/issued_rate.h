@@ -1,0 +1,22 @@
+// The benchmarks' pipeline run: every item must be issued, since a rate that counted refusals
+// would flatter the path measured (pipeline_bench.cc, recertify_bench.cc).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "signet/core/result.h"
+#include "signet/core/signer.h"
+#include "signet/scheduler/pipeline.h"
+
+namespace signet::scheduler {
+
+// Runs `source` through `signer` and returns issued items per second of the run. Fails with the
+// first item's error ("<item> <id>: ...") or, when fewer than `expected` were issued,
+// "<bench>: N of M certificates issued".
+[[nodiscard]] Result<double> issued_rate(const ItemSource& source, Signer& signer,
+                                         std::size_t cpu_threads, std::size_t max_in_flight,
+                                         std::uint64_t expected, const std::string& item,
+                                         const std::string& bench);
+
+}  // namespace signet::scheduler
