@@ -39,9 +39,10 @@ fi
 stage "clang-tidy: configure build/ci-lint, then run in the background"
 cmake -S . -B build/ci-lint -G Ninja -DSIGNET_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
 lint_log=build/ci-lint.log
-nice -n 19 tools/lint.sh build/ci-lint >"$lint_log" 2>&1 &
+# Its own process group (setsid), so a failing stage stops lint.sh and its clang-tidy children.
+setsid nice -n 19 tools/lint.sh build/ci-lint >"$lint_log" 2>&1 &
 lint_pid=$!
-trap 'kill "$lint_pid" 2>/dev/null || true' EXIT  # a failing stage stops it too
+trap 'kill -- -"$lint_pid" 2>/dev/null || true' EXIT
 
 # Optimised like RelWithDebInfo but without debug info, and the CLI and tests unity-built
 # (SIGNET_UNITY in CMakeLists.txt): far less compile time in CI.

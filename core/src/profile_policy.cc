@@ -372,9 +372,13 @@ Result<CaPlan> Profile::plan_ca(const KeyInfo& key, const std::optional<Distingu
   if (key.type != KeyType::kRsa) {
     plan.key_usage = static_cast<std::uint16_t>(plan.key_usage & ~kKeyEncipherment);
   }
-  // kubeadm's CA certificates carry DNSNames = [CN] (spec §1.2).
+  // kubeadm's CA certificates carry DNSNames = [CN] (spec §1.2). A CN that is not a DNS name
+  // ("Lab Root CA") gets no SAN: a dNSName must be one (RFC 5280 §4.2.1.6), and Go refuses
+  // certificates with malformed ones.
   for (const auto& a : plan.subject) {
-    if (a.type == NameAttributeType::kCommonName) plan.subject_alt_names.dns.push_back(a.value);
+    if (a.type == NameAttributeType::kCommonName && is_dns_name(a.value)) {
+      plan.subject_alt_names.dns.push_back(a.value);
+    }
   }
   return plan;
 }

@@ -462,3 +462,38 @@ TEST(ProfileTest, CreateRefusesBadSpecsNamingTheField) {
 
 }  // namespace
 }  // namespace signet
+
+namespace signet {
+namespace {
+
+// kubeadm's CA certificates carry DNS:<CN>; a CN that is no DNS name gets no SAN rather than an
+// invalid dNSName (RFC 5280 §4.2.1.6).
+TEST(ProfileTest, CaPlanAddsTheCnAsDnsNameOnlyWhenItIsOne) {
+  const Profile* ca = find_profile("kubernetes-ca");
+  ASSERT_NE(ca, nullptr);
+  const KeyInfo key{KeyType::kEcP256, 256};
+  const auto plain = ca->plan_ca(key, std::nullopt, std::nullopt);
+  ASSERT_TRUE(plain) << plain.error().message();
+  ASSERT_EQ(plain->subject_alt_names.dns.size(), 1U);
+  EXPECT_EQ(plain->subject_alt_names.dns[0], "kubernetes");
+  // A site's own CA profile (CA profiles fix their CN), once with a CN that is no DNS name.
+  for (const char* cn : {"Lab Root CA", "lab-ca.example"}) {
+    ProfileSpec spec = ca->spec();
+    spec.name = "lab-ca";
+    spec.signer_names.clear();
+    spec.common_name = cn;
+    const auto lab_profile = Profile::create(spec);
+    ASSERT_TRUE(lab_profile) << lab_profile.error().message();
+    const auto lab = lab_profile->plan_ca(key, std::nullopt, std::nullopt);
+    ASSERT_TRUE(lab) << lab.error().message();
+    if (std::string(cn) == "Lab Root CA") {
+      EXPECT_TRUE(lab->subject_alt_names.dns.empty()) << lab->subject_alt_names.dns[0];
+    } else {
+      ASSERT_EQ(lab->subject_alt_names.dns.size(), 1U);
+      EXPECT_EQ(lab->subject_alt_names.dns[0], cn);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace signet

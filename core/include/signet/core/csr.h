@@ -101,6 +101,10 @@ class RequestView {
   RequestView(const DistinguishedName& subject, const RequestedNames& names,
               ByteView public_key_der, const KeyInfo& key) noexcept
       : subject_(&subject), names_(&names), spki_(public_key_der), key_(&key) {}
+  // A view of a temporary would dangle at the end of the full expression.
+  RequestView(const Csr&& csr) = delete;
+  RequestView(DistinguishedName&& subject, const RequestedNames& names, ByteView public_key_der,
+              const KeyInfo& key) = delete;
 
   [[nodiscard]] const DistinguishedName& subject() const noexcept { return *subject_; }
   [[nodiscard]] const RequestedNames& requested_names() const noexcept { return *names_; }
