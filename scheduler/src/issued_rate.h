@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "signet/core/ledger.h"
 #include "signet/core/result.h"
 #include "signet/core/signer.h"
 #include "signet/scheduler/pipeline.h"
@@ -13,10 +14,14 @@ namespace signet::scheduler {
 
 // Runs `source` through `signer` and returns issued items per second of the run. Fails with the
 // first item's error ("<item> <id>: ...") or, when fewer than `expected` were issued,
-// "<bench>: N of M certificates issued".
+// "<bench>: N of M certificates issued". With `ledger`, each certificate is recorded there
+// through a LedgerWriter and a RecordingSink before it counts, and the rate includes waiting for
+// the last commits.
 [[nodiscard]] Result<double> issued_rate(const ItemSource& source, Signer& signer,
                                          std::size_t cpu_threads, std::size_t max_in_flight,
                                          std::uint64_t expected, const std::string& item,
-                                         const std::string& bench);
+                                         const std::string& bench,
+                                         ledger::LedgerStore* ledger = nullptr,
+                                         const std::string& profile = {});
 
 }  // namespace signet::scheduler

@@ -55,7 +55,7 @@ Result<double> recertify_rate(const std::vector<Bytes>& certificates, const Rece
                                             certificates[i % certificates.size()], *bench.profile)};
   };
   return issued_rate(source, *bench.signer, bench.cpu_threads, bench.max_in_flight, items,
-                     "certificate", "recertify bench");
+                     "certificate", "recertify bench", bench.ledger, bench.profile->name());
 }
 
 double peak_rss_mib() {

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,10 +26,13 @@
 #include "signet/core/recertify.h"
 #include "signet/hsm/token.h"
 #include "signet/scheduler/issue_work.h"
+#include "signet/scheduler/ledger_writer.h"
 #include "signet/scheduler/pipeline.h"
+#include "signet/scheduler/recording_sink.h"
 
 #include "batch_io.h"
 #include "commands.h"
+#include "ledger_access.h"
 #include "profile_loading.h"
 
 namespace signet::cli {
@@ -87,6 +91,7 @@ class ItemFactory {
   // A CSR, or in the recertify mode a certificate.
   scheduler::PipelineItem from_input(std::string id, Bytes input, const Profile* profile,
                                      RequestOptions options = {}) const {
+    last_profile_ = profile;
     if (auto ok = check_item_id(id, ids_name_files_); !ok) return failed(std::move(id), ok.error());
     if (profile == nullptr) {
       return failed(std::move(id), Error(ErrorCode::kInvalidArgument,
@@ -158,6 +163,10 @@ class ItemFactory {
     return from_input(std::move(id), Bytes(text.begin(), text.end()), profile);
   }
 
+  // The profile of the item made last (for its ledger record); nullptr when it has none.
+  [[nodiscard]] const Profile* last_profile() const noexcept { return last_profile_; }
+  void forget_last() const noexcept { last_profile_ = nullptr; }
+
  private:
   scheduler::PipelineItem from_k8s(const std::string& text, std::string fallback_id) const {
     auto object = K8sCsr::parse(text);
@@ -186,6 +195,7 @@ class ItemFactory {
   const scheduler::IssueContext& context_;
   bool ids_name_files_;
   const CaCertificate* old_ca_;
+  mutable const Profile* last_profile_ = nullptr;  // the source's thread only
 };
 
 // Progress on stderr: a one-line bar on a terminal (≤ 5 updates a second), else a JSON line every
@@ -363,6 +373,8 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in_owner(
       in != nullptr && in != stdin ? in : nullptr, &std::fclose);
 
+  // The ledger before the token: nothing is signed that could not be recorded.
+  SIGNET_ASSIGN_OR_RETURN(auto ledger, open_ledger(ctx));
   SIGNET_ASSIGN_OR_RETURN(ResultWriter writer, ResultWriter::open(o.out));
   SIGNET_ASSIGN_OR_RETURN(auto signer, open_batch_signer(ctx, ca.record.key, o.max_in_flight));
   SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *signer));
@@ -375,7 +387,7 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
   std::uint64_t line_number = 0;
   LineReader reader(in != nullptr ? in : stdin, kMaxLine);
   std::optional<Error> read_error;
-  const scheduler::ItemSource source = [&]() -> std::optional<scheduler::PipelineItem> {
+  const auto read_item = [&]() -> std::optional<scheduler::PipelineItem> {
     if (in_dir) {
       if (next_file == files.size()) return std::nullopt;
       const fs::path& p = files[next_file++];
@@ -401,6 +413,23 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
       }
       return factory.from_line(**line, line_number);
     }
+  };
+
+  // Each item's profile, by input position, for its ledger record (the source and the sink run
+  // on different threads; at most --max-in-flight entries).
+  std::mutex profiles_mutex;
+  std::map<std::uint64_t, std::string> profile_of;
+  std::uint64_t next_sequence = 0;
+  const scheduler::ItemSource source = [&]() -> std::optional<scheduler::PipelineItem> {
+    factory.forget_last();
+    auto item = read_item();
+    if (item) {
+      const Profile* p = factory.last_profile();
+      const std::lock_guard lock(profiles_mutex);
+      if (p != nullptr) profile_of[next_sequence] = p->name();
+      ++next_sequence;
+    }
+    return item;
   };
 
   Progress progress(total, o.progress_interval);
@@ -432,10 +461,39 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
     return {};
   };
 
+  // Persist before return (signet issue 6): every certificate's record is group-committed, and
+  // the sink above sees a result only after its record is in the ledger.
+  scheduler::LedgerWriter ledger_writer(*ledger);
+  const std::string requester = cli_requester();
+  const std::int64_t issued_at = unix_now();
+  scheduler::RecordingSink recording(
+      ledger_writer,
+      [&](const scheduler::ItemResult& r) -> Result<ledger::CertificateRecord> {
+        std::string profile;
+        {
+          const std::lock_guard lock(profiles_mutex);
+          if (auto it = profile_of.find(r.sequence); it != profile_of.end()) {
+            profile = std::move(it->second);
+            profile_of.erase(it);
+          }
+        }
+        return ledger::record_from_certificate(*r.output,
+                                               {o.ca, 0, profile, requester, r.id, issued_at});
+      },
+      sink, o.max_in_flight);
+  const scheduler::ItemSink recorded_sink = [&](scheduler::ItemResult&& r) {
+    if (!r.output) {  // an error result has no record; drop its profile entry
+      const std::lock_guard lock(profiles_mutex);
+      profile_of.erase(r.sequence);
+    }
+    return recording(std::move(r));
+  };
   scheduler::PipelineOptions po;
   po.max_in_flight = o.max_in_flight;
   SIGNET_ASSIGN_OR_RETURN(const scheduler::PipelineStats stats,
-                          run_pipeline(source, *signer, sink, po));
+                          run_pipeline(source, *signer, recorded_sink, po));
+  SIGNET_RETURN_IF_ERROR(recording.finish());
+  ledger_writer.close();
   if (read_error) return fail(*read_error);
   SIGNET_RETURN_IF_ERROR(writer.close());
   progress.update(done, errors, true);
@@ -449,16 +507,17 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
     rule_text += "\n  " + std::to_string(n) + "  " + rule;
   }
   const nlohmann::json j = {{"count", stats.items},
-                            {"issued", stats.items - stats.errors},
-                            {"errors", stats.errors},
+                            {"issued", stats.items - errors},
+                            {"errors", errors},
+                            {"recorded", recording.recorded()},
                             {"errors_by_rule", rules},
                             {"rate", std::round(rate * 10) / 10},
                             {"elapsed_seconds", std::round(seconds * 1000) / 1000}};
   char buf[160];  // NOLINT(modernize-avoid-c-arrays)
   std::snprintf(buf, sizeof buf, "%llu items, %llu issued, %llu errors in %.2f s (%.0f/s)",
                 static_cast<unsigned long long>(stats.items),
-                static_cast<unsigned long long>(stats.items - stats.errors),
-                static_cast<unsigned long long>(stats.errors), seconds, rate);
+                static_cast<unsigned long long>(stats.items - errors),
+                static_cast<unsigned long long>(errors), seconds, rate);
   const std::string text = std::string(buf) + rule_text;
   if (writer.to_stdout()) {  // stdout carries the results; the summary goes to stderr
     std::cerr << (ctx.mode() == OutputMode::kJson ? json_line(nlohmann::json{{"summary", j}})
@@ -467,8 +526,8 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
   } else {
     emit(ctx, j, text);
   }
-  if (stats.errors > 0) {
-    return fail(ErrorCode::kFailedPrecondition, std::to_string(stats.errors) + " of " +
+  if (errors > 0) {
+    return fail(ErrorCode::kFailedPrecondition, std::to_string(errors) + " of " +
                                                     std::to_string(stats.items) +
                                                     " items were not issued (see the summary)");
   }

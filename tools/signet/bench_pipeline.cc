@@ -2,9 +2,12 @@
 // work (the component loop) and a naive OpenSSL baseline, alternated in one run (issue 5 item 6).
 #include "bench_pipeline.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -13,10 +16,36 @@
 #include "signet/hsm/bench.h"
 #include "signet/hsm/component_bench.h"
 #include "signet/hsm/token.h"
+#include "signet/scheduler/ledger_store.h"
 #include "signet/scheduler/recertify_bench.h"
 
 namespace signet::cli {
 namespace {
+
+// A private temporary directory for `--ledger sqlite`, removed with everything in it.
+class TempDir {
+ public:
+  static Result<std::unique_ptr<TempDir>> create() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "signet-bench-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      return fail(ErrorCode::kUnavailable, "--ledger sqlite: cannot create " + tmpl);
+    }
+    return std::unique_ptr<TempDir>(new TempDir(tmpl));
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  TempDir(TempDir&&) = delete;
+  TempDir& operator=(TempDir&&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  explicit TempDir(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
 
 struct BenchPipelineOptions {
   std::string ca;
@@ -30,6 +59,9 @@ struct BenchPipelineOptions {
   // (0: --csrs); the --csrs old certificates are streamed round robin, so memory stays flat.
   bool recertify_only = false;
   std::uint64_t recertify_items = 0;
+  // The recertify series' ledger: off, sqlite (a fresh file in a temporary directory) or a
+  // postgresql:// URI / SQLite path.
+  std::string ledger = "off";
 };
 
 Status check_options(const BenchPipelineOptions& o) {
@@ -166,6 +198,21 @@ Status bench_pipeline(const Context& ctx, const BenchPipelineOptions& o) {
   recertify.cpu_threads = o.threads;
   recertify.max_in_flight = engine.max_in_flight;
   recertify.items = o.recertify_items;
+  // --ledger: the store outside the clock; "sqlite" is a fresh temporary file, removed after.
+  std::unique_ptr<ledger::LedgerStore> bench_ledger;
+  std::unique_ptr<TempDir> ledger_dir;
+  if (o.ledger != "off") {
+    std::string spec = o.ledger;
+    if (spec == "sqlite") {
+      SIGNET_ASSIGN_OR_RETURN(ledger_dir, TempDir::create());
+      spec = (ledger_dir->path() / "ledger.sqlite").string();
+    }
+    SIGNET_ASSIGN_OR_RETURN(bench_ledger, scheduler::open_ledger(spec).map_error([](Error e) {
+      return std::move(e).context("--ledger");
+    }));
+    recertify.ledger = bench_ledger.get();
+    setup.ledger = bench_ledger->describe();
+  }
   setup.recertify_items = o.recertify_items != 0 ? o.recertify_items : o.csrs;
   series.push_back(
       {"recertify",
@@ -214,6 +261,10 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
   cmd->add_option("--recertify-items", o->recertify_items,
                   "with --recertify-only: certificates per recertify sample, the --csrs old "
                   "ones streamed round robin (default: --csrs)");
+  cmd->add_option("--ledger", o->ledger,
+                  "record every recertified certificate before counting it: off (default), "
+                  "sqlite (a fresh temporary file) or a postgresql:// URI, to compare ledger on "
+                  "and off");
   cmd->footer(
       "Examples:\n  signet bench pipeline --ca kubernetes-ca --csrs 10000 --repeat 5 --output "
       "json\n"
@@ -222,7 +273,8 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
       "    'pkcs11:token=signet;object=kubernetes-ca?pin-source=file:pin.txt&"
       "module-path=build/dev/hsm/shim/libsignet_pkcs11_shim.so'\n"
       "  signet bench pipeline --ca kubernetes-ca --recertify-only --csrs 10000 \\\n"
-      "    --recertify-items 1000000 --repeat 1 --output json   # peak_rss_mib, wall time");
+      "    --recertify-items 1000000 --repeat 1 --output json   # peak_rss_mib, wall time\n"
+      "  signet bench pipeline --ca kubernetes-ca --recertify-only --ledger sqlite --output json");
   cmd->callback([&ctx, &action, o] { action = [&ctx, o] { return bench_pipeline(ctx, *o); }; });
 }
 

@@ -30,6 +30,9 @@ struct PipelineBenchSetup {
   std::uint64_t recertify_items = 0;
   std::vector<double> recertify_wall_seconds;
   double peak_rss_mib = 0;
+  // The recertify series' ledger (signet issue 6): "off", or the store each certificate was
+  // group-committed to before the sink released it.
+  std::string ledger = "off";
 };
 
 // series: component, engine, naive (absent with --recertify-only), then raw and recertify.

@@ -60,14 +60,15 @@ std::pair<nlohmann::json, std::string> pipeline_bench_report(
                       {"target", target},
                       {"items_per_sample", setup.recertify_items},
                       {"wall_seconds", setup.recertify_wall_seconds},
-                      {"peak_rss_mib", setup.peak_rss_mib}};
+                      {"peak_rss_mib", setup.peak_rss_mib},
+                      {"ledger", setup.ledger}};
     char line[200];                   // NOLINT(modernize-avoid-c-arrays)
     std::snprintf(line, sizeof line,  // NOLINT(cppcoreguidelines-pro-type-vararg)
                   "recertify/raw %.3f (target >= %.2f)\t%llu certificates per sample, peak RSS "
                   "%.1f MiB\n",
                   recertify_over_raw, target,
                   static_cast<unsigned long long>(setup.recertify_items), setup.peak_rss_mib);
-    text << line;
+    text << line << "recertify ledger: " << setup.ledger << "\n";
   }
   text << ratios
        << "component: EVP_DigestVerify of a CSR + C_SignInit/C_Sign, plain PKCS#11; naive: "

@@ -22,6 +22,7 @@ struct Context {
   std::string state_flag;
   std::string output = "text";
   bool allow_software_key = false;
+  std::string ledger_flag;  // --ledger: an SQLite path or a postgresql:// URI (ledger_access.h)
 
   [[nodiscard]] State state() const { return State(State::resolve(state_flag)); }
   [[nodiscard]] OutputMode mode() const {

@@ -32,6 +32,9 @@ int run(int argc, char** argv) {
   app.add_option("--output", ctx.output, "output format")->check(CLI::IsMember({"text", "json"}));
   app.add_flag("--allow-software-key", ctx.allow_software_key,
                "accept file:PATH CA keys (tests and benchmarks only)");
+  app.add_option("--ledger", ctx.ledger_flag,
+                 "ledger: an SQLite file or postgresql://user@host/db (no password; PGPASSFILE); "
+                 "default: config.json \"ledger\", else <state>/ledger.sqlite");
   app.footer(
       "Examples:\n"
       "  signet token init --module /usr/lib/softhsm/libsofthsm2.so --label signet \\\n"
@@ -54,6 +57,7 @@ int run(int argc, char** argv) {
   signet::cli::register_profiles_commands(app, ctx, action);
   signet::cli::register_batch_command(app, ctx, action);
   signet::cli::register_fleet_commands(app, ctx, action);
+  signet::cli::register_ledger_commands(app, ctx, action);
 
   try {
     app.parse(argc, argv);

@@ -18,6 +18,7 @@
 #include "signet/core/profile.h"
 
 #include "commands.h"
+#include "ledger_access.h"
 #include "profile_loading.h"
 
 namespace signet::cli {
@@ -95,11 +96,17 @@ Status sign_pkcs10(const Context& ctx, const SignOptions& o, const ProfileSet& s
   if (!csr) return fail(csr.error().context(o.csr == "-" ? "standard input" : o.csr));
   // Policy before the token is opened: a refused request never touches the HSM.
   SIGNET_RETURN_IF_ERROR(profile->check_request(*csr, options));
+  // The ledger before the token: a certificate is never signed when it could not be recorded.
+  SIGNET_ASSIGN_OR_RETURN(auto ledger, open_ledger(ctx));
   SIGNET_ASSIGN_OR_RETURN(auto signer, open_key(ctx, ca.record.key));
   SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *signer));
   SIGNET_ASSIGN_OR_RETURN(const IssuedCertificate cert,
                           issue_certificate(ca.certificate, *signer, *profile, *csr,
                                             std::chrono::system_clock::now(), options));
+  // Persist before return (signet issue 6): recorded, or not written out at all.
+  SIGNET_RETURN_IF_ERROR(record_certificate(
+      *ledger, cert.der,
+      {o.ca, 0, profile->name(), cli_requester(), o.csr == "-" ? "stdin" : o.csr, unix_now()}));
   std::string pem = pem_encode("CERTIFICATE", cert.der);
   if (o.chain) {  // the issuing intermediate(s) after the leaf; never the root
     SIGNET_ASSIGN_OR_RETURN(const std::string chain, ctx.state().chain_pem(o.ca));
@@ -164,11 +171,15 @@ Status sign_k8s(const Context& ctx, const SignOptions& o, const ProfileSet& set)
                 << "' failed: " << policy.error().message() << '\n';
     }
   } else {
+    SIGNET_ASSIGN_OR_RETURN(auto ledger, open_ledger(ctx));
     SIGNET_ASSIGN_OR_RETURN(auto signer, open_key(ctx, ca.record.key));
     SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *signer));
     SIGNET_ASSIGN_OR_RETURN(
         const IssuedCertificate cert,
         issue_certificate(ca.certificate, *signer, *profile, *csr, now, options));
+    SIGNET_RETURN_IF_ERROR(record_certificate(
+        *ledger, cert.der,
+        {o.ca, 0, profile->name(), cli_requester(), object->name(), unix_now()}));
     result = object->with_certificate(pem_encode("CERTIFICATE", cert.der));
     j.update(summary(o.ca, *profile, cert));
     j["result"] = "Issued";

@@ -151,6 +151,14 @@ Result<Config> State::load_config() const {
     }
     config.pkcs11_module = it->get<std::string>();
   }
+  if (const auto it = j.find("ledger"); it != j.end()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+      return fail(
+          ErrorCode::kFailedPrecondition,
+          path.string() + ": ledger must be a non-empty string (a path or postgresql:// URI)");
+    }
+    config.ledger = it->get<std::string>();
+  }
   return config;
 }
 
@@ -163,6 +171,7 @@ Status State::save_config(const Config& config) const {
   }
   json j = {{"version", 1}};
   if (config.pkcs11_module) j["pkcs11_module"] = *config.pkcs11_module;
+  if (config.ledger) j["ledger"] = *config.ledger;
   return write_file_atomic(dir_ / "config.json", j.dump(2) + "\n");
 }
 

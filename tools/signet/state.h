@@ -16,6 +16,9 @@ namespace signet::cli {
 
 struct Config {
   std::optional<std::string> pkcs11_module;
+  // The ledger (signet issue 6): an SQLite path or a postgresql:// URI without a password;
+  // absent: <state dir>/ledger.sqlite.
+  std::optional<std::string> ledger;
 };
 
 struct CaRecord {
