@@ -47,15 +47,67 @@ Result<double> recertify_rate(const std::vector<Bytes>& certificates, const Rece
   const IssueContext context{bench.new_ca, bench.signer->algorithm(),
                              std::chrono::system_clock::now()};
   std::uint64_t next = 0;
+  // The ledger series reads OLD's records a page at a time (the reissue job's access pattern),
+  // starting over at the end so a pass can be longer than the ledger.
+  ledger::RecordPage page;
+  std::size_t in_page = 0;
+  ledger::ListQuery query;
+  query.issuer = bench.source_issuer;
+  query.limit = 1000;
+  const auto next_record = [&]() -> Result<Bytes> {
+    if (in_page == page.records.size()) {
+      query.after = page.next;  // none: from the start again
+      SIGNET_ASSIGN_OR_RETURN(page, bench.source_ledger->list(query));
+      in_page = 0;
+      if (page.records.empty()) {
+        return fail(ErrorCode::kFailedPrecondition,
+                    "recertify bench: no records of '" + bench.source_issuer + "' in the ledger");
+      }
+    }
+    return std::move(page.records[in_page++].der);
+  };
   const ItemSource source = [&]() -> std::optional<PipelineItem> {
     if (next == items) return std::nullopt;
     const std::uint64_t i = next++;
+    if (bench.source_ledger == nullptr) {
+      return PipelineItem{
+          std::to_string(i),
+          make_recertify_work(context, *bench.old_ca, certificates[i % certificates.size()],
+                              *bench.profile)};
+    }
+    auto der = next_record();
+    if (!der) return PipelineItem{std::to_string(i), tl::unexpected(der.error())};
     return PipelineItem{std::to_string(i),
-                        make_recertify_work(context, *bench.old_ca,
-                                            certificates[i % certificates.size()], *bench.profile)};
+                        make_recertify_work(context, *bench.old_ca, std::move(*der), *bench.profile,
+                                            {}, RecertifySource::kLedgerRecord)};
   };
   return issued_rate(source, *bench.signer, bench.cpu_threads, bench.max_in_flight, items,
                      "certificate", "recertify bench", bench.ledger, bench.profile->name());
+}
+
+Status record_old_certificates(ledger::LedgerStore& store, const std::string& issuer,
+                               const std::vector<Bytes>& certificates) {
+  const ledger::IssuanceContext context{issuer,
+                                        0,
+                                        "kubelet-client",
+                                        "bench",
+                                        "",
+                                        std::chrono::duration_cast<std::chrono::seconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count()};
+  constexpr std::size_t kBatch = 1000;
+  std::vector<ledger::CertificateRecord> batch;
+  for (std::size_t i = 0; i < certificates.size(); ++i) {
+    SIGNET_ASSIGN_OR_RETURN(ledger::CertificateRecord record,
+                            ledger::record_from_certificate(certificates[i], context));
+    batch.push_back(std::move(record));
+    if (batch.size() == kBatch || i + 1 == certificates.size()) {
+      SIGNET_ASSIGN_OR_RETURN(const std::vector<Status> statuses, store.insert(batch));
+      for (const Status& s : statuses) SIGNET_RETURN_IF_ERROR(s);
+      batch.clear();
+    }
+  }
+  return {};
 }
 
 double peak_rss_mib() {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -62,6 +63,10 @@ struct BenchPipelineOptions {
   // The recertify series' ledger: off, sqlite (a fresh file in a temporary directory) or a
   // postgresql:// URI / SQLite path.
   std::string ledger = "off";
+  // Where the recertify series' inputs come from: "certificates" (OLD's signature checked per
+  // item) or "ledger" (OLD's certificates recorded first, then streamed from the store as
+  // ledger records: signet issue 5 item 3's second source).
+  std::string recertify_from = "certificates";
 };
 
 Status check_options(const BenchPipelineOptions& o) {
@@ -90,6 +95,10 @@ Status check_options(const BenchPipelineOptions& o) {
   }
   if (o.recertify_items != 0 && !o.recertify_only) {
     return fail(ErrorCode::kInvalidArgument, "--recertify-items needs --recertify-only");
+  }
+  if (o.recertify_from != "certificates" && o.recertify_from != "ledger") {
+    return fail(ErrorCode::kInvalidArgument,
+                "--recertify-from must be certificates or ledger, got '" + o.recertify_from + "'");
   }
   if (o.sessions > 4096) {
     return fail(
@@ -213,6 +222,30 @@ Status bench_pipeline(const Context& ctx, const BenchPipelineOptions& o) {
     recertify.ledger = bench_ledger.get();
     setup.ledger = bench_ledger->describe();
   }
+  // --recertify-from ledger: OLD's certificates go into the --ledger store (or a fresh temporary
+  // SQLite file) before any clock starts; each sample then streams them back as records.
+  std::unique_ptr<ledger::LedgerStore> source_ledger;
+  std::unique_ptr<TempDir> source_dir;
+  if (o.recertify_from == "ledger") {
+    ledger::LedgerStore* store = bench_ledger.get();
+    if (store == nullptr) {
+      SIGNET_ASSIGN_OR_RETURN(source_dir, TempDir::create());
+      SIGNET_ASSIGN_OR_RETURN(
+          source_ledger,
+          scheduler::open_ledger((source_dir->path() / "ledger.sqlite").string())
+              .map_error([](Error e) { return std::move(e).context("--recertify-from ledger"); }));
+      store = source_ledger.get();
+    }
+    recertify.source_issuer =
+        "bench-old-" + std::to_string(::getpid()) + "-" +
+        std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+    std::fprintf(stderr, "recording %zu old certificates in %s...\n",  // NOLINT
+                 old.certificates.size(), store->describe().c_str());
+    SIGNET_RETURN_IF_ERROR(
+        scheduler::record_old_certificates(*store, recertify.source_issuer, old.certificates));
+    recertify.source_ledger = store;
+  }
+  setup.recertify_from = o.recertify_from;
   setup.recertify_items = o.recertify_items != 0 ? o.recertify_items : o.csrs;
   series.push_back(
       {"recertify",
@@ -265,6 +298,9 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
                   "record every recertified certificate before counting it: off (default), "
                   "sqlite (a fresh temporary file) or a postgresql:// URI, to compare ledger on "
                   "and off");
+  cmd->add_option("--recertify-from", o->recertify_from,
+                  "recertify inputs: certificates (default; OLD's signature checked per item) or "
+                  "ledger (recorded first, then streamed from the store as ledger records)");
   cmd->footer(
       "Examples:\n  signet bench pipeline --ca kubernetes-ca --csrs 10000 --repeat 5 --output "
       "json\n"
@@ -274,7 +310,9 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
       "module-path=build/dev/hsm/shim/libsignet_pkcs11_shim.so'\n"
       "  signet bench pipeline --ca kubernetes-ca --recertify-only --csrs 10000 \\\n"
       "    --recertify-items 1000000 --repeat 1 --output json   # peak_rss_mib, wall time\n"
-      "  signet bench pipeline --ca kubernetes-ca --recertify-only --ledger sqlite --output json");
+      "  signet bench pipeline --ca kubernetes-ca --recertify-only --ledger sqlite --output json\n"
+      "  signet bench pipeline --ca kubernetes-ca --recertify-only --recertify-from ledger \\\n"
+      "    --threads 1 --sessions 2 --output json   # an in-process token: one CPU worker");
   cmd->callback([&ctx, &action, o] { action = [&ctx, o] { return bench_pipeline(ctx, *o); }; });
 }
 

@@ -33,6 +33,8 @@ struct PipelineBenchSetup {
   // The recertify series' ledger (signet issue 6): "off", or the store each certificate was
   // group-committed to before the sink released it.
   std::string ledger = "off";
+  // "certificates" or "ledger" (--recertify-from).
+  std::string recertify_from = "certificates";
 };
 
 // series: component, engine, naive (absent with --recertify-only), then raw and recertify.

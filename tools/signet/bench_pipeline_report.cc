@@ -47,11 +47,12 @@ std::pair<nlohmann::json, std::string> pipeline_bench_report(
                 "engine/component %.3f (target >= 0.85)\tengine/naive %.3f\n", vs_component,
                 vs_naive);
   // Recertify (issue 5, item 3): ≥ 0.9 × the raw C_Sign loop on SoftHSM; ≥ 0.85 through the
-  // 5 ms network-HSM shim with 32 sessions (more sessions than CPU threads).
+  // 5 ms network-HSM shim with 32 sessions (many more sessions than CPU threads; an in-process
+  // token run with one CPU worker and two sessions is still the 0.9 case).
   const double raw = rate("raw");
   const double recertify = rate("recertify");
   const double recertify_over_raw = raw > 0 ? recertify / raw : 0;
-  const double target = setup.sessions > setup.threads ? 0.85 : 0.9;
+  const double target = setup.sessions > 2 * setup.threads ? 0.85 : 0.9;
   nlohmann::json recertify_json = nullptr;
   if (sides.contains("recertify")) {
     recertify_json = {{"median_per_s", recertify},
@@ -61,14 +62,16 @@ std::pair<nlohmann::json, std::string> pipeline_bench_report(
                       {"items_per_sample", setup.recertify_items},
                       {"wall_seconds", setup.recertify_wall_seconds},
                       {"peak_rss_mib", setup.peak_rss_mib},
-                      {"ledger", setup.ledger}};
+                      {"ledger", setup.ledger},
+                      {"recertify_from", setup.recertify_from}};
     char line[200];                   // NOLINT(modernize-avoid-c-arrays)
     std::snprintf(line, sizeof line,  // NOLINT(cppcoreguidelines-pro-type-vararg)
                   "recertify/raw %.3f (target >= %.2f)\t%llu certificates per sample, peak RSS "
                   "%.1f MiB\n",
                   recertify_over_raw, target,
                   static_cast<unsigned long long>(setup.recertify_items), setup.peak_rss_mib);
-    text << line << "recertify ledger: " << setup.ledger << "\n";
+    text << line << "recertify ledger: " << setup.ledger
+         << "; inputs from: " << setup.recertify_from << "\n";
   }
   text << ratios
        << "component: EVP_DigestVerify of a CSR + C_SignInit/C_Sign, plain PKCS#11; naive: "

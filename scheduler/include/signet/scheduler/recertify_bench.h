@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "signet/core/bytes.h"
@@ -39,7 +40,17 @@ struct RecertifyBench {
   // Not null: every certificate is recorded there (group commit, persist-before-return) before
   // the sink counts it, so the rate is "ledger on" (signet issue 6 acceptance: ≥ 0.9 × off).
   ledger::LedgerStore* ledger = nullptr;
+  // Not null: the inputs are OLD's records in this ledger under `source_issuer` (put there by
+  // record_old_certificates), streamed page by page inside the clock and taken as ledger records
+  // (RecertifyRequest::from_ledger_record: no signature check, signet issue 5 item 3).
+  ledger::LedgerStore* source_ledger = nullptr;
+  std::string source_issuer;
 };
+
+// Records `certificates` (issued by OLD) in `store` under `issuer`, as issuance would have: the
+// setup of the ledger-record recertify series. Outside any clock.
+[[nodiscard]] Status record_old_certificates(ledger::LedgerStore& store, const std::string& issuer,
+                                             const std::vector<Bytes>& certificates);
 
 // Certificates per second of one pass. Fails unless every certificate was issued.
 [[nodiscard]] Result<double> recertify_rate(const std::vector<Bytes>& certificates,
