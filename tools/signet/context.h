@@ -22,6 +22,9 @@ struct Context {
   std::string state_flag;
   std::string output = "text";
   bool allow_software_key = false;
+  // What main() returns when the command succeeds (certs check-expiration sets 3 when something
+  // expires within --warn-within).
+  int exit_code = 0;
 
   [[nodiscard]] State state() const { return State(State::resolve(state_flag)); }
   [[nodiscard]] OutputMode mode() const {
