@@ -53,7 +53,8 @@ Status check_expiration(Context& ctx, const CheckExpirationOptions& o) {
   }
   expiry::ReportOptions options;
   if (!o.warn_within.empty()) {
-    SIGNET_ASSIGN_OR_RETURN(options.warn_within, parse_warn_duration(o.warn_within, "--warn-within"));
+    SIGNET_ASSIGN_OR_RETURN(options.warn_within,
+                            parse_warn_duration(o.warn_within, "--warn-within"));
   }
   SIGNET_ASSIGN_OR_RETURN(const auto timeout, parse_warn_duration(o.timeout, "--timeout"));
   if (timeout > std::chrono::minutes(5)) {
@@ -88,7 +89,8 @@ Status check_expiration(Context& ctx, const CheckExpirationOptions& o) {
 }  // namespace
 
 void register_certs_commands(CLI::App& app, Context& ctx, Action& action) {
-  auto* group = app.add_subcommand("certs", "Inspect certificates signet did not necessarily issue");
+  auto* group =
+      app.add_subcommand("certs", "Inspect certificates signet did not necessarily issue");
   group->require_subcommand(1);
   auto o = std::make_shared<CheckExpirationOptions>();
   auto* cmd = group->add_subcommand(
@@ -99,8 +101,11 @@ void register_certs_commands(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--pki-dir", o->pki_dir,
                   "a kubeadm PKI directory (e.g. /etc/kubernetes/pki); the kubeconfigs next to it "
                   "are read too");
-  cmd->add_option("--kubeconfig", o->kubeconfigs, "a kubeconfig file (repeatable)");
-  cmd->add_option("--endpoint", o->endpoints, "HOST:PORT of a TLS server (repeatable)");
+  // One value per occurrence, so `--endpoint H:P FILE` leaves FILE to the positionals.
+  cmd->add_option("--kubeconfig", o->kubeconfigs, "a kubeconfig file (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--endpoint", o->endpoints, "HOST:PORT of a TLS server (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--warn-within", o->warn_within,
                   "flag certificates expiring within this (30d, 720h); exit code 3 if any");
   cmd->add_option("--timeout", o->timeout, "connect and handshake timeout per endpoint")

@@ -32,7 +32,9 @@ class InputFd {
   int fd_;
 };
 
-std::string input_errno_text(int err) { return std::strerror(err); }  // NOLINT(concurrency-mt-unsafe)
+std::string input_errno_text(int err) {
+  return std::strerror(err);
+}  // NOLINT(concurrency-mt-unsafe)
 
 // "-----BEGIN " anywhere marks PEM: RFC 7468 §5.2 lets explanatory text precede the first block.
 bool looks_like_pem(ByteView data) {
@@ -50,10 +52,10 @@ Result<ossl::X509Ptr> der_certificate(ByteView der, std::string_view what, std::
   }
   // X.690 §8.1.1: one TLV; bytes after it would be silently ignored by d2i_X509.
   if (p != der.data() + der.size()) {
-    return fail(ErrorCode::kInvalidArgument,
-                std::string(what) + ": " + std::string(where) + " has " +
-                    std::to_string(der.data() + der.size() - p) +
-                    " bytes after the DER certificate");
+    return fail(ErrorCode::kInvalidArgument, std::string(what) + ": " + std::string(where) +
+                                                 " has " +
+                                                 std::to_string(der.data() + der.size() - p) +
+                                                 " bytes after the DER certificate");
   }
   return cert;
 }
@@ -100,9 +102,9 @@ Result<std::vector<ossl::X509Ptr>> pem_certificates(ByteView data, std::string_v
                       label.substr(0, 64) + "', expected 'CERTIFICATE' (RFC 7468 §5)");
     }
     if (certs.size() == kMaxCertificatesPerInput) {
-      return fail(ErrorCode::kInvalidArgument,
-                  std::string(what) + " holds more than " +
-                      std::to_string(kMaxCertificatesPerInput) + " certificates");
+      return fail(ErrorCode::kInvalidArgument, std::string(what) + " holds more than " +
+                                                   std::to_string(kMaxCertificatesPerInput) +
+                                                   " certificates");
     }
     SIGNET_ASSIGN_OR_RETURN(
         auto cert, der_certificate(ByteView(body_raw, static_cast<std::size_t>(length)), what,
@@ -168,15 +170,16 @@ Result<std::vector<ossl::X509Ptr>> parse_certificates(ByteView data, std::string
     return fail(ErrorCode::kInvalidArgument, std::string(what) + " is empty");
   }
   if (data.size() > kMaxInputBytes) {
-    return fail(ErrorCode::kInvalidArgument, std::string(what) + " is larger than " +
-                                                 std::to_string(kMaxInputBytes) + " bytes");
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(what) + " is larger than " + std::to_string(kMaxInputBytes) + " bytes");
   }
   if (looks_like_pem(data)) return pem_certificates(data, what, policy);
   // DER starts with a SEQUENCE tag (X.690 §8.9); anything else is neither form.
   if (data[0] != 0x30) {
     return fail(ErrorCode::kInvalidArgument,
-                std::string(what) + " is neither PEM (no '-----BEGIN ' line) nor DER (does not "
-                                    "start with a SEQUENCE)");
+                std::string(what) +
+                    " is neither PEM (no '-----BEGIN ' line) nor DER (does not "
+                    "start with a SEQUENCE)");
   }
   SIGNET_ASSIGN_OR_RETURN(auto cert, der_certificate(data, what, "the DER input"));
   std::vector<ossl::X509Ptr> certs;

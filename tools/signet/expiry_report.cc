@@ -34,7 +34,9 @@ std::string subject_of(X509* cert) {
   return len > 0 ? std::string(data, static_cast<std::size_t>(len)) : std::string();
 }
 
-bool same_certificate(X509* a, X509* b) { return X509_cmp(a, b) == 0; }
+bool same_certificate(X509* a, X509* b) {
+  return X509_cmp(a, b) == 0;
+}
 
 // True when `issuer`'s key verifies `cert`'s signature (RFC 5280 §6.1.3 (a)(1)).
 bool signature_verifies(X509* cert, X509* issuer) {
@@ -159,6 +161,7 @@ std::string table(const std::vector<std::string>& headers,
   std::vector<std::size_t> width(headers.size());
   for (std::size_t c = 0; c < headers.size(); ++c) width[c] = headers[c].size();
   for (const auto& r : rows) {
+    if (r.size() < 2) continue;  // a "!MISSING! name" line spans the row, as in kubeadm
     for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) {
       width[c] = std::max(width[c], r[c].size());
     }
@@ -257,9 +260,9 @@ Report build_report(const Inventory& inventory, const ReportOptions& options) {
   }
   for (const auto& entry : inventory.entries) {
     if (entry.role != CertRole::kAuthority) continue;
-    const bool listed = std::find(cas.begin(), cas.end(), &entry) != cas.end() ||
-                        std::find(missing_cas.begin(), missing_cas.end(), &entry) !=
-                            missing_cas.end();
+    const bool listed =
+        std::find(cas.begin(), cas.end(), &entry) != cas.end() ||
+        std::find(missing_cas.begin(), missing_cas.end(), &entry) != missing_cas.end();
     if (listed) report.authorities.push_back(make_row(entry, cas, options));
   }
   std::vector<const NamedCertificate*> anchors;
@@ -279,9 +282,8 @@ nlohmann::json report_json(const Report& report) {
   for (const auto& row : report.authorities) cas.push_back(row_json(row));
   nlohmann::json endpoints = nlohmann::json::array();
   for (const auto& e : report.endpoints) {
-    nlohmann::json j = {{"endpoint", e.endpoint},
-                        {"chain_length", e.chain_length},
-                        {"detail", e.detail}};
+    nlohmann::json j = {
+        {"endpoint", e.endpoint}, {"chain_length", e.chain_length}, {"detail", e.detail}};
     j["verified"] = e.verified ? nlohmann::json(*e.verified) : nlohmann::json(nullptr);
     endpoints.push_back(std::move(j));
   }

@@ -102,13 +102,12 @@ Status add_pki_dir(Inventory& inventory, const fs::path& dir) {
     auto data = read_regular_file(path, "certificate file");
     if (!data && data.error().code() == ErrorCode::kNotFound) {
       add_missing(inventory, std::string(known.name), path.string(), SourceKind::kPkiDir,
-                  known.role,
-                  data.error().message());
+                  known.role, data.error().message());
       continue;
     }
     if (!data) return fail(data.error());
-    SIGNET_ASSIGN_OR_RETURN(auto certs,
-                            parse_certificates(as_bytes(*data), "certificate file " + path.string()));
+    SIGNET_ASSIGN_OR_RETURN(
+        auto certs, parse_certificates(as_bytes(*data), "certificate file " + path.string()));
     add_parsed(inventory, std::move(certs), std::string(known.name), path.string(),
                SourceKind::kPkiDir, known.role);
   }
@@ -160,9 +159,9 @@ Status add_kubeconfig(Inventory& inventory, const fs::path& file, const std::str
     // A kubelet's client-certificate file holds its key too (kubelet-client-current.pem).
     const PemPolicy policy = is_ca ? PemPolicy::kCertificatesOnly : PemPolicy::kSkipOtherBlocks;
     SIGNET_ASSIGN_OR_RETURN(
-        auto certs, parse_certificates(as_bytes(*data), what + " " + field + " file " +
-                                                            referenced.string(),
-                                       policy));
+        auto certs,
+        parse_certificates(as_bytes(*data), what + " " + field + " file " + referenced.string(),
+                           policy));
     add_parsed(inventory, std::move(certs), row, source, SourceKind::kKubeconfig, role);
   }
   return {};
@@ -176,8 +175,8 @@ Status add_endpoint(Inventory& inventory, const Endpoint& endpoint,
   for (std::size_t i = 0; i < chain.size(); ++i) {
     NamedCertificate entry;
     entry.name = endpoint.text() + "#" + std::to_string(i + 1);
-    entry.source = "endpoint " + endpoint.text() + " (served chain position " +
-                   std::to_string(i + 1) + ")";
+    entry.source =
+        "endpoint " + endpoint.text() + " (served chain position " + std::to_string(i + 1) + ")";
     // The first certificate is the server's own (RFC 8446 §4.4.2); the rest are CAs it sends.
     entry.kind = SourceKind::kEndpoint;
     entry.role = i == 0 ? CertRole::kCertificate : role_of(chain[i].get());

@@ -27,7 +27,7 @@ struct NamedCertificate {
   std::string source;  // where it came from: a path, "kubeconfig FILE users[NAME]", "endpoint H:P"
   CertRole role = CertRole::kCertificate;
   SourceKind kind = SourceKind::kFile;
-  ossl::X509Ptr cert;  // null when missing
+  ossl::X509Ptr cert;   // null when missing
   std::string missing;  // why it is absent ("/etc/kubernetes/pki/apiserver.crt does not exist")
 };
 

@@ -87,7 +87,8 @@ Status read_list(const YAML::Node& root, const char* list, const char* body, con
                                                  list + " entries");
   }
   for (std::size_t i = 0; i < items.size(); ++i) {
-    SIGNET_RETURN_IF_ERROR(read_entry(items[i], i, list, body, file_key, data_key, kind, what, out));
+    SIGNET_RETURN_IF_ERROR(
+        read_entry(items[i], i, list, body, file_key, data_key, kind, what, out));
   }
   return {};
 }

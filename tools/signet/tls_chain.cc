@@ -49,7 +49,9 @@ class Socket {
   int fd_;
 };
 
-std::string tls_errno_text(int err) { return std::strerror(err); }  // NOLINT(concurrency-mt-unsafe)
+std::string tls_errno_text(int err) {
+  return std::strerror(err);
+}  // NOLINT(concurrency-mt-unsafe)
 
 bool is_ip_literal(const std::string& host) {
   in6_addr a6{};
@@ -76,7 +78,8 @@ Result<bool> wait_for(int fd, short events, Clock::time_point deadline) {
 
 // A non-blocking connect to one address, bounded by `deadline`.
 Result<Socket> connect_one(const addrinfo& ai, Clock::time_point deadline, const std::string& who) {
-  Socket sock(::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
+  Socket sock(
+      ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
   if (sock.get() < 0) {
     return fail(ErrorCode::kUnavailable, who + ": socket: " + tls_errno_text(errno));
   }
@@ -188,8 +191,8 @@ Result<std::vector<ossl::X509Ptr>> fetch_served_chain(const Endpoint& endpoint,
   if (!is_ip_literal(endpoint.host) &&
       SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                const_cast<char*>(endpoint.host.c_str())) != 1) {  // NOLINT(*-const-cast)
-    return fail(ErrorCode::kInvalidArgument, who + ": host is not a valid SNI name: " +
-                                                 ossl::drain_errors());
+    return fail(ErrorCode::kInvalidArgument,
+                who + ": host is not a valid SNI name: " + ossl::drain_errors());
   }
   const auto deadline = Clock::now() + timeout;
   for (;;) {
@@ -221,9 +224,9 @@ Result<std::vector<ossl::X509Ptr>> fetch_served_chain(const Endpoint& endpoint,
     return fail(ErrorCode::kFailedPrecondition, who + ": the server sent no certificate");
   }
   if (static_cast<std::size_t>(count) > kMaxCertificatesPerInput) {
-    return fail(ErrorCode::kFailedPrecondition,
-                who + ": the server sent " + std::to_string(count) + " certificates, more than " +
-                    std::to_string(kMaxCertificatesPerInput));
+    return fail(ErrorCode::kFailedPrecondition, who + ": the server sent " + std::to_string(count) +
+                                                    " certificates, more than " +
+                                                    std::to_string(kMaxCertificatesPerInput));
   }
   std::vector<ossl::X509Ptr> out;
   for (int i = 0; i < count; ++i) {

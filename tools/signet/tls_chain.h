@@ -13,8 +13,8 @@
 namespace signet::cli::expiry {
 
 struct Endpoint {
-  std::string host;  // a DNS name or an IP literal (without brackets)
-  std::string port;  // 1-65535, as digits
+  std::string host;                        // a DNS name or an IP literal (without brackets)
+  std::string port;                        // 1-65535, as digits
   [[nodiscard]] std::string text() const;  // "host:port", "[::1]:port"
 };
 
@@ -26,7 +26,7 @@ struct Endpoint {
 // (RFC 6066 §3 forbids literal addresses in server_name). Refused or unreachable servers and
 // timeouts are kUnavailable (worth retrying); a server that is not TLS is kFailedPrecondition.
 // Name resolution uses getaddrinfo, which the timeout does not bound.
-[[nodiscard]] Result<std::vector<ossl::X509Ptr>> fetch_served_chain(const Endpoint& endpoint,
-                                                                    std::chrono::milliseconds timeout);
+[[nodiscard]] Result<std::vector<ossl::X509Ptr>> fetch_served_chain(
+    const Endpoint& endpoint, std::chrono::milliseconds timeout);
 
 }  // namespace signet::cli::expiry
