@@ -28,7 +28,7 @@ class CertsCheckExpirationHostileTest : public ExpiryTest {
     EXPECT_EQ(snapshot_state(), before);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
   }
-  std::string kubeconfig_with_ca(const std::string& value) {
+  static std::string kubeconfig_with_ca(const std::string& value) {
     return "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
            "    certificate-authority-data: " +
            value + "\n";

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -33,8 +33,8 @@ class InputFd {
 };
 
 std::string input_errno_text(int err) {
-  return std::strerror(err);
-}  // NOLINT(concurrency-mt-unsafe)
+  return std::error_code(err, std::generic_category()).message();
+}
 
 // "-----BEGIN " anywhere marks PEM: RFC 7468 §5.2 lets explanatory text precede the first block.
 bool looks_like_pem(ByteView data) {

@@ -17,7 +17,7 @@ namespace signet::cli::expiry {
 
 // At most this many bytes per certificate or kubeconfig file (the largest real bundle, a full
 // distribution trust store, is ~200 KiB).
-inline constexpr std::size_t kMaxInputBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxInputBytes = std::size_t{1024} * 1024;
 // At most this many certificates in one PEM bundle or one served TLS chain.
 inline constexpr std::size_t kMaxCertificatesPerInput = 256;
 

@@ -152,7 +152,7 @@ std::string expires_text(system_clock::time_point t) {
   char buf[64];
   // kubeadm's layout "Jan 02, 2006 15:04 MST".
   const std::size_t n = std::strftime(buf, sizeof buf, "%b %d, %Y %H:%M UTC", &tm);
-  return std::string(buf, n);
+  return {buf, n};
 }
 
 // Columns separated by three spaces, as kubeadm's tabwriter (padding 3).
@@ -299,6 +299,7 @@ nlohmann::json report_json(const Report& report) {
 std::string report_text(const Report& report) {
   std::string out;
   std::vector<std::vector<std::string>> rows;
+  rows.reserve(report.certificates.size());
   for (const auto& row : report.certificates) rows.push_back(text_cells(row, true));
   if (!rows.empty()) {
     out += table({"CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "CERTIFICATE AUTHORITY"}, rows);

@@ -114,7 +114,7 @@ Status add_pki_dir(Inventory& inventory, const fs::path& dir) {
   // The kubeconfigs live in the PKI directory's parent (/etc/kubernetes); "pki/" and "pki" are
   // the same directory.
   fs::path absolute = fs::absolute(dir, ec).lexically_normal();
-  if (absolute.has_filename() == false) absolute = absolute.parent_path();
+  if (!absolute.has_filename()) absolute = absolute.parent_path();
   const fs::path parent = absolute.parent_path();
   for (const auto name : kKubeadmKubeconfigs) {
     const fs::path conf = parent / std::string(name);
@@ -148,9 +148,11 @@ Status add_kubeconfig(Inventory& inventory, const fs::path& file, const std::str
     const fs::path referenced = fs::path(ref.file).is_absolute()
                                     ? fs::path(ref.file)
                                     : directory_of(file) / fs::path(ref.file);
-    const std::string source =
-        referenced.string() + " (kubeconfig " + file.string() + " " + field + ")";
-    auto data = read_regular_file(referenced, what + " " + field + " file");
+    std::string field_what = what;
+    field_what.append(" ").append(field);
+    std::string source = referenced.string();
+    source.append(" (kubeconfig ").append(file.string()).append(" ").append(field).append(")");
+    auto data = read_regular_file(referenced, field_what + " file");
     if (!data && data.error().code() == ErrorCode::kNotFound) {
       add_missing(inventory, row, source, SourceKind::kKubeconfig, role, data.error().message());
       continue;
@@ -160,8 +162,7 @@ Status add_kubeconfig(Inventory& inventory, const fs::path& file, const std::str
     const PemPolicy policy = is_ca ? PemPolicy::kCertificatesOnly : PemPolicy::kSkipOtherBlocks;
     SIGNET_ASSIGN_OR_RETURN(
         auto certs,
-        parse_certificates(as_bytes(*data), what + " " + field + " file " + referenced.string(),
-                           policy));
+        parse_certificates(as_bytes(*data), field_what + " file " + referenced.string(), policy));
     add_parsed(inventory, std::move(certs), row, source, SourceKind::kKubeconfig, role);
   }
   return {};

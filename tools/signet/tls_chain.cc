@@ -9,8 +9,8 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <memory>
+#include <system_error>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -50,8 +50,8 @@ class Socket {
 };
 
 std::string tls_errno_text(int err) {
-  return std::strerror(err);
-}  // NOLINT(concurrency-mt-unsafe)
+  return std::error_code(err, std::generic_category()).message();
+}
 
 bool is_ip_literal(const std::string& host) {
   in6_addr a6{};
