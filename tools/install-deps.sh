@@ -27,6 +27,8 @@ packages=(
   clang-format-16 clang-tidy-16
   # bench/compare-pipeline.sh: JSON, arithmetic and its table
   jq bc bsdextrautils
+  # signet certs check-expiration: kubeconfig YAML
+  libyaml-cpp-dev
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -23,6 +23,9 @@ struct Context {
   std::string output = "text";
   bool allow_software_key = false;
   std::string ledger_flag;  // --ledger: an SQLite path or a postgresql:// URI (ledger_access.h)
+  // What main() returns when the command succeeds (certs check-expiration sets 3 when something
+  // expires within --warn-within).
+  int exit_code = 0;
 
   [[nodiscard]] State state() const { return State(State::resolve(state_flag)); }
   [[nodiscard]] OutputMode mode() const {

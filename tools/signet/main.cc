@@ -58,6 +58,7 @@ int run(int argc, char** argv) {
   signet::cli::register_batch_command(app, ctx, action);
   signet::cli::register_fleet_commands(app, ctx, action);
   signet::cli::register_ledger_commands(app, ctx, action);
+  signet::cli::register_certs_commands(app, ctx, action);
 
   try {
     app.parse(argc, argv);
@@ -74,7 +75,7 @@ int run(int argc, char** argv) {
     // (std::filesystem, allocation) so the process reports instead of aborting.
     status = signet::fail(signet::ErrorCode::kInternal, std::string("unexpected: ") + e.what());
   }
-  if (status) return 0;
+  if (status) return ctx.exit_code;
   const signet::Error& error = status.error();
   if (ctx.mode() == signet::cli::OutputMode::kJson) {
     const nlohmann::json j = {{"error",
