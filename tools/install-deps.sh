@@ -27,6 +27,8 @@ packages=(
   clang-format-16 clang-tidy-16
   # bench/compare-pipeline.sh: JSON, arithmetic and its table
   jq bc bsdextrautils
+  # signet serve: Boost.Beast/Asio; its interop tests use Debian's cfssl and curl
+  libboost1.81-dev golang-cfssl curl
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -21,5 +21,7 @@ void register_bench_commands(CLI::App& app, Context& ctx, Action& action);
 void register_profiles_commands(CLI::App& app, Context& ctx, Action& action);
 void register_batch_command(CLI::App& app, Context& ctx, Action& action);
 void register_fleet_commands(CLI::App& app, Context& ctx, Action& action);
+// signet serve, signet config check (tools/serve: signet::serve).
+void register_serve_commands(CLI::App& app, Context& ctx, Action& action);
 
 }  // namespace signet::cli

@@ -54,6 +54,7 @@ int run(int argc, char** argv) {
   signet::cli::register_profiles_commands(app, ctx, action);
   signet::cli::register_batch_command(app, ctx, action);
   signet::cli::register_fleet_commands(app, ctx, action);
+  signet::cli::register_serve_commands(app, ctx, action);
 
   try {
     app.parse(argc, argv);
