@@ -61,16 +61,17 @@ void ServeTest::SetUp() {
   const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                                        "-nodes"};
   const auto self_signed = [&](const std::string& n, const std::string& subj) {
-    std::vector<std::string> a = {"openssl", "req", "-x509", "-days", "2", "-subj", subj,
-                                  "-keyout", n + ".key", "-out", n + ".crt"};
+    std::vector<std::string> a = {"openssl", "req",     "-x509",    "-days", "2",       "-subj",
+                                  subj,      "-keyout", n + ".key", "-out",  n + ".crt"};
     a.insert(a.end(), ec.begin(), ec.end());
     ok(a);
   };
   const auto issued = [&](const std::string& n, const std::string& ca, const std::string& subj,
                           const std::string& ext) {
-    std::vector<std::string> a = {"openssl", "req", "-x509", "-days", "1", "-subj", subj,
-                                  "-CA", ca + ".crt", "-CAkey", ca + ".key", "-keyout",
-                                  n + ".key", "-out", n + ".crt", "-addext", ext};
+    std::vector<std::string> a = {"openssl",   "req",     "-x509",    "-days",     "1",
+                                  "-subj",     subj,      "-CA",      ca + ".crt", "-CAkey",
+                                  ca + ".key", "-keyout", n + ".key", "-out",      n + ".crt",
+                                  "-addext",   ext};
     a.insert(a.end(), ec.begin(), ec.end());
     ok(a);
   };
@@ -87,7 +88,9 @@ void ServeTest::SetUp() {
       {"listeners",
        {{{"address", "127.0.0.1:0"}}, {{"address", "127.0.0.1:0"}, {"plain_http", true}}}},
       {"tls",
-       {{"certificate", "server.crt"}, {"key", "file:server.key"}, {"client_ca", {"client-ca.crt"}}}},
+       {{"certificate", "server.crt"},
+        {"key", "file:server.key"},
+        {"client_ca", {"client-ca.crt"}}}},
       {"cas", {"kubernetes"}},
       {"clients",
        {{{"name", "ingress"},
@@ -182,8 +185,8 @@ int ServeTest::stop_server() {
 
 RunResult ServeTest::curl(const std::string& url, const std::string& body_file,
                           const std::vector<std::string>& extra) const {
-  std::vector<std::string> argv = {"curl", "-sS", "--max-time", "20", "-w", "\n%{http_code}",
-                                   "--cacert", "server-ca.crt"};
+  std::vector<std::string> argv = {"curl",           "-sS",      "--max-time",   "20", "-w",
+                                   "\n%{http_code}", "--cacert", "server-ca.crt"};
   if (!body_file.empty()) argv.insert(argv.end(), {"--data-binary", "@" + body_file});
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back(url);
@@ -202,7 +205,8 @@ std::string ServeTest::authenticated(const std::string& request, const std::stri
   EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
             reinterpret_cast<const unsigned char*>(request.data()), request.size(), mac.data(),
             mac.size(), &len);
-  return nlohmann::json({{"token", base64_encode(mac)}, {"request", base64_encode(as_bytes(request))}})
+  return nlohmann::json(
+             {{"token", base64_encode(mac)}, {"request", base64_encode(as_bytes(request))}})
       .dump();
 }
 

@@ -24,7 +24,8 @@ class RawClient {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(std::stoi(host_port.substr(host_port.find(':') + 1))));
+    a.sin_port =
+        htons(static_cast<std::uint16_t>(std::stoi(host_port.substr(host_port.find(':') + 1))));
     inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
     connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   }
@@ -99,7 +100,8 @@ TEST_F(ServeTest, CurlWithClientCertificateGetsCertificateThatOpensslVerifies) {
                          {"--cert", "client.crt", "--key", "client.key"});
   EXPECT_EQ(http_status(info), "200") << info.out;
   EXPECT_EQ(body_json(info)["result"]["certificate"], read("kubernetes.crt"));
-  const auto health = curl("https://" + https_ + "/readyz", "", {"--cert", "client.crt", "--key", "client.key"});
+  const auto health =
+      curl("https://" + https_ + "/readyz", "", {"--cert", "client.crt", "--key", "client.key"});
   EXPECT_EQ(http_status(health), "200") << health.out;
   EXPECT_EQ(stop_server(), 0);  // SIGTERM: drained and exited cleanly
 }
@@ -107,10 +109,10 @@ TEST_F(ServeTest, CurlWithClientCertificateGetsCertificateThatOpensslVerifies) {
 TEST_F(ServeTest, DebianCfsslSignRemoteOverMutualTls) {
   ASSERT_TRUE(ready_);
   start_server();
-  const auto r = tool({"cfssl", "sign", "-remote", "https://" + https_, "-tls-remote-ca",
-                       "server-ca.crt", "-mutual-tls-client-cert", "client.crt",
-                       "-mutual-tls-client-key", "client.key", "-profile", "kubelet-client",
-                       "node.csr"});
+  const auto r =
+      tool({"cfssl", "sign", "-remote", "https://" + https_, "-tls-remote-ca", "server-ca.crt",
+            "-mutual-tls-client-cert", "client.crt", "-mutual-tls-client-key", "client.key",
+            "-profile", "kubelet-client", "node.csr"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r.out;
@@ -128,10 +130,10 @@ TEST_F(ServeTest, DebianCfsslAuthRemoteHmacOnLoopbackHttp) {
   const nlohmann::json client = {
       {"signing", {{"default", {{"auth_remote", {{"remote", "signet"}, {"auth_key", "ci"}}}}}}},
       {"auth_keys", {{"ci", {{"type", "standard"}, {"key", kHmacKeyHex}}}}},
-      {"remotes", {{"signet", http_}}}};
+      {"remotes", {{"signet", "http://" + http_}}}};  // cfssl 1.2.0 needs the scheme
   put("cfssl-client.json", client.dump());
-  const auto r = tool({"cfssl", "sign", "-config", "cfssl-client.json", "-profile",
-                       "kubelet-client", "node.csr"});
+  const auto r = tool(
+      {"cfssl", "sign", "-config", "cfssl-client.json", "-profile", "kubelet-client", "node.csr"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r.out;
@@ -227,8 +229,8 @@ TEST_F(ServeTest, EveryRefusalGetsItsAnswerAndNothingIsIssued) {
 TEST_F(ServeTest, ShutdownDrainsTheRequestInFlight) {
   ASSERT_TRUE(ready_);
   start_server();
-  const std::string body = authenticated(sign_request(dir_ / "node.csr", "kubelet-client"),
-                                         kHmacKeyHex);
+  const std::string body =
+      authenticated(sign_request(dir_ / "node.csr", "kubelet-client"), kHmacKeyHex);
   RawClient c(http_);
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.send_text("POST /api/v1/cfssl/authsign HTTP/1.1\r\nHost: x\r\nContent-Length: " +
@@ -263,8 +265,9 @@ TEST_F(ServeTest, ConfigCheckAcceptsTheConfigAndNamesTheRuleOfABadOne) {
   };
   auto bad = config;
   bad["listeners"][1]["address"] = "0.0.0.0:8080";
-  refused(bad, "server config: listeners[1]: plain HTTP is allowed only on a loopback address "
-               "(127.0.0.0/8, ::1), got 0.0.0.0:8080");
+  refused(bad,
+          "server config: listeners[1]: plain HTTP is allowed only on a loopback address "
+          "(127.0.0.0/8, ::1), got 0.0.0.0:8080");
   bad = config;
   bad["clients"][0]["profiles"] = {"no-such-profile"};
   refused(bad, "server config: clients 'ingress'.profiles: unknown profile 'no-such-profile'");

@@ -103,7 +103,8 @@ Status config_check(const Context& ctx, const ServeOptions& o) {
   if (config.tls) {
     SIGNET_RETURN_IF_ERROR(
         read_file_limited(config.tls->certificate, 1 << 20, "TLS certificate").map([](auto&&) {}));
-    SIGNET_RETURN_IF_ERROR(serve::load_private_key_file(config.tls->key.substr(5)).map([](auto&&) {}));
+    SIGNET_RETURN_IF_ERROR(
+        serve::load_private_key_file(config.tls->key.substr(5)).map([](auto&&) {}));
   }
   nlohmann::json listeners = nlohmann::json::array();
   std::string text = "config ok: " + o.config + "\n";
@@ -118,8 +119,8 @@ Status config_check(const Context& ctx, const ServeOptions& o) {
     text += "  hmac key " + k.name + " expires " + format_time(k.expires) + "\n";
   }
   for (const auto& c : config.clients) {
-    text += "  client " + c.name + " -> " + c.grant.ca + " [" + std::to_string(c.grant.profiles.size()) +
-            " profiles]\n";
+    text += "  client " + c.name + " -> " + c.grant.ca + " [" +
+            std::to_string(c.grant.profiles.size()) + " profiles]\n";
   }
   emit(ctx,
        {{"ok", true},
@@ -136,7 +137,8 @@ Status config_check(const Context& ctx, const ServeOptions& o) {
 
 void register_serve_commands(CLI::App& app, Context& ctx, Action& action) {
   auto o = std::make_shared<ServeOptions>();
-  auto* cmd = app.add_subcommand("serve", "Serve the cfssl-compatible signing API over (mutual) TLS");
+  auto* cmd =
+      app.add_subcommand("serve", "Serve the cfssl-compatible signing API over (mutual) TLS");
   cmd->add_option("--config", o->config, "server config file (JSON; see README 'signet serve')")
       ->required();
   cmd->add_option("--listen", o->listen,

@@ -6,12 +6,14 @@ namespace signet::serve {
 
 Answer<Caller> mtls_caller(const ServerConfig& config, const Request& request) {
   if (!request.tls) {
-    return refuse(403, 403, "sign: /api/v1/cfssl/sign needs mutual TLS; on plain HTTP use "
-                            "/api/v1/cfssl/authsign with an HMAC key");
+    return refuse(403, 403,
+                  "sign: /api/v1/cfssl/sign needs mutual TLS; on plain HTTP use "
+                  "/api/v1/cfssl/authsign with an HMAC key");
   }
   if (!request.peer) {
-    return refuse(401, 401, "sign: no client certificate (this endpoint authorizes by the client "
-                            "certificate; or use /api/v1/cfssl/authsign)");
+    return refuse(401, 401,
+                  "sign: no client certificate (this endpoint authorizes by the client "
+                  "certificate; or use /api/v1/cfssl/authsign)");
   }
   const PeerIdentity& peer = *request.peer;
   for (const auto& rule : config.clients) {
@@ -26,8 +28,9 @@ Answer<Caller> mtls_caller(const ServerConfig& config, const Request& request) {
       }
     }
   }
-  return refuse(403, 403, "sign: client certificate '" + peer.subject_text.substr(0, 200) +
-                              "' matches no entry of the config's \"clients\"");
+  return refuse(403, 403,
+                "sign: client certificate '" + peer.subject_text.substr(0, 200) +
+                    "' matches no entry of the config's \"clients\"");
 }
 
 Answer<Authorized> authorize(const Caller& caller, const std::string& label,
@@ -36,8 +39,9 @@ Answer<Authorized> authorize(const Caller& caller, const std::string& label,
   const Grant& g = *caller.grant;
   const std::string ca_name = label.empty() ? g.ca : label;
   if (ca_name != g.ca) {
-    return refuse(403, 403, caller.requester + " may not use CA '" + ca_name.substr(0, 64) +
-                                "' (allowed: " + g.ca + ")");
+    return refuse(403, 403,
+                  caller.requester + " may not use CA '" + ca_name.substr(0, 64) +
+                      "' (allowed: " + g.ca + ")");
   }
   std::string name = profile;
   if (name.empty()) {
@@ -54,15 +58,16 @@ Answer<Authorized> authorize(const Caller& caller, const std::string& label,
   if (std::find(g.profiles.begin(), g.profiles.end(), name) == g.profiles.end()) {
     std::string allowed;
     for (const auto& p : g.profiles) allowed += (allowed.empty() ? "" : ", ") + p;
-    return refuse(403, 403, caller.requester + " may not use profile '" + name.substr(0, 64) +
-                                "' (allowed: " + allowed + ")");
+    return refuse(403, 403,
+                  caller.requester + " may not use profile '" + name.substr(0, 64) +
+                      "' (allowed: " + allowed + ")");
   }
   const Profile* p = profiles.find(name);
   if (p == nullptr) {
     return refuse(400, kCfsslPolicyUnknownProfile, "unknown profile '" + name + "'");
   }
-  const auto ca = std::find_if(cas.begin(), cas.end(),
-                               [&](const ServedCa& c) { return c.name == ca_name; });
+  const auto ca =
+      std::find_if(cas.begin(), cas.end(), [&](const ServedCa& c) { return c.name == ca_name; });
   if (ca == cas.end()) return refuse(500, 500, "CA '" + ca_name + "' is not loaded");
   return Authorized{&*ca, p};
 }

@@ -42,14 +42,13 @@ Answer<SignRequest> parse_sign_request(std::string_view body) {
     const auto it = j.find(key);
     if (it == j.end() || it->is_null()) return false;
     if (!it->is_string()) {
-      return refuse(400, 400, std::string("Unable to parse sign request: \"") + key +
-                                  "\" must be a string");
+      return refuse(400, 400,
+                    std::string("Unable to parse sign request: \"") + key + "\" must be a string");
     }
     out = it->get<std::string>();
     return true;
   };
-  for (const auto& [key, out] :
-       std::initializer_list<std::pair<const char*, std::string*>>{
+  for (const auto& [key, out] : std::initializer_list<std::pair<const char*, std::string*>>{
            {"certificate_request", &r.certificate_request},
            {"profile", &r.profile},
            {"label", &r.label},
@@ -58,14 +57,16 @@ Answer<SignRequest> parse_sign_request(std::string_view body) {
   }
   if (const auto it = j.find("hosts"); it != j.end() && !it->is_null()) {
     if (!it->is_array() || it->size() > 100) {
-      return refuse(400, 400, "Unable to parse sign request: \"hosts\" must be an array of at "
-                              "most 100 strings");
+      return refuse(400, 400,
+                    "Unable to parse sign request: \"hosts\" must be an array of at "
+                    "most 100 strings");
     }
     std::vector<std::string> hosts;
     for (const auto& h : *it) {
       if (!h.is_string()) {
-        return refuse(400, 400, "Unable to parse sign request: every \"hosts\" entry must be a "
-                                "string");
+        return refuse(400, 400,
+                      "Unable to parse sign request: every \"hosts\" entry must be a "
+                      "string");
       }
       hosts.push_back(h.get<std::string>());
     }
@@ -109,7 +110,8 @@ Response sign_for(const Service& service, const Caller& caller, const SignReques
 
   auto csr = Csr::parse(as_bytes(req.certificate_request));
   if (!csr) {
-    return cfssl_failure({400, kCfsslCsrParseFailed, "certificate_request: " + csr.error().message()});
+    return cfssl_failure(
+        {400, kCfsslCsrParseFailed, "certificate_request: " + csr.error().message()});
   }
   RequestOptions options;
   options.hosts = req.hosts;
@@ -161,7 +163,8 @@ Response cfssl_info(const Service& service, const Request& request) {
   if (!request.body.empty()) {
     j = json::parse(request.body, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-      return cfssl_failure({400, 400, "Unable to parse info request: the body is not a JSON object"});
+      return cfssl_failure(
+          {400, 400, "Unable to parse info request: the body is not a JSON object"});
     }
   }
   const auto field = [&](const char* key) -> std::optional<std::string> {

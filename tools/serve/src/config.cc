@@ -70,7 +70,8 @@ Result<std::vector<std::string>> strings_at(const json& obj, const std::string& 
   }
   for (const auto& v : *it) {
     if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
-      return fail(bad(field + "." + key, "every entry must be a non-empty string, got " + shown(v)));
+      return fail(
+          bad(field + "." + key, "every entry must be a non-empty string, got " + shown(v)));
     }
     out.push_back(v.get<std::string>());
   }
@@ -78,11 +79,11 @@ Result<std::vector<std::string>> strings_at(const json& obj, const std::string& 
 }
 
 Status check_name(const std::string& field, const std::string& name) {
-  const bool ok = !name.empty() && name.size() <= kMaxNameLength &&
-                  std::all_of(name.begin(), name.end(), [](char c) {
-                    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                           c == '_' || c == '.';
-                  });
+  const bool ok =
+      !name.empty() && name.size() <= kMaxNameLength &&
+      std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+      });
   if (!ok) {
     return fail(bad(field, "must be 1-63 of [a-z0-9-_.], got '" + name.substr(0, 80) + "'"));
   }
@@ -94,8 +95,8 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
   return path.is_absolute() ? path : base / path;
 }
 
-Result<std::chrono::seconds> duration_at(const json& obj, const std::string& field,
-                                         const char* key, std::chrono::seconds fallback) {
+Result<std::chrono::seconds> duration_at(const json& obj, const std::string& field, const char* key,
+                                         std::chrono::seconds fallback) {
   SIGNET_ASSIGN_OR_RETURN(const std::string text, string_at(obj, field, key, false));
   if (text.empty()) return fallback;
   auto d = parse_duration(text);
@@ -172,8 +173,9 @@ Result<SecretBytes> read_hmac_key(const std::string& field, const std::filesyste
   }
   const auto first = text.find_first_not_of(" \t\r\n");
   const auto last = text.find_last_not_of(" \t\r\n");
-  const std::string_view hex =
-      first == std::string::npos ? std::string_view() : std::string_view(text).substr(first, last - first + 1);
+  const std::string_view hex = first == std::string::npos
+                                   ? std::string_view()
+                                   : std::string_view(text).substr(first, last - first + 1);
   if (hex.size() % 2 != 0 || hex.empty()) {
     return fail(bad(field, "key file " + path.string() +
                                " must hold an even number of hex digits (cfssl's auth key form)"));
@@ -206,8 +208,10 @@ Result<TlsConfig> parse_tls(const json& j, const std::filesystem::path& base) {
   if (t.key.rfind("file:", 0) == 0) {
     t.key = "file:" + resolve(base, t.key.substr(5)).string();
   } else {
-    return fail(bad("tls.key", "must be file:PATH (a token key through the provider comes "
-                               "later), got '" + t.key.substr(0, 80) + "'"));
+    return fail(bad("tls.key",
+                    "must be file:PATH (a token key through the provider comes "
+                    "later), got '" +
+                        t.key.substr(0, 80) + "'"));
   }
   SIGNET_ASSIGN_OR_RETURN(const auto cas, strings_at(j, "tls", "client_ca"));
   for (const auto& c : cas) t.client_cas.push_back(resolve(base, c));
@@ -222,8 +226,9 @@ Result<TlsConfig> parse_tls(const json& j, const std::filesystem::path& base) {
                     "must be \"require\" or \"optional\", got '" + mode.substr(0, 80) + "'"));
   }
   if (t.client_cas.empty()) {
-    return fail(bad("tls.client_ca", "must name at least one PEM bundle: client certificates "
-                                     "are verified against it (mutual TLS is the default)"));
+    return fail(bad("tls.client_ca",
+                    "must name at least one PEM bundle: client certificates "
+                    "are verified against it (mutual TLS is the default)"));
   }
   return t;
 }
@@ -231,22 +236,22 @@ Result<TlsConfig> parse_tls(const json& j, const std::filesystem::path& base) {
 Result<Limits> parse_limits(const json& j) {
   Limits l;
   if (!j.is_object()) return fail(bad("limits", "must be an object, got " + shown(j)));
-  SIGNET_RETURN_IF_ERROR(only_keys(j, "limits",
-                                   {"max_header_bytes", "max_body_bytes", "header_timeout",
-                                    "body_timeout", "idle_timeout", "drain_timeout", "io_threads",
-                                    "sign_threads"}));
-  SIGNET_ASSIGN_OR_RETURN(l.max_header_bytes,
-                          size_at(j, "limits", "max_header_bytes", l.max_header_bytes, 1024,
-                                  64 * 1024));
-  SIGNET_ASSIGN_OR_RETURN(l.max_body_bytes, size_at(j, "limits", "max_body_bytes",
-                                                    l.max_body_bytes, 4096, 16 * 1024 * 1024));
+  SIGNET_RETURN_IF_ERROR(
+      only_keys(j, "limits",
+                {"max_header_bytes", "max_body_bytes", "header_timeout", "body_timeout",
+                 "idle_timeout", "drain_timeout", "io_threads", "sign_threads"}));
+  SIGNET_ASSIGN_OR_RETURN(l.max_header_bytes, size_at(j, "limits", "max_header_bytes",
+                                                      l.max_header_bytes, 1024, 64 * 1024));
+  SIGNET_ASSIGN_OR_RETURN(l.max_body_bytes, size_at(j, "limits", "max_body_bytes", l.max_body_bytes,
+                                                    4096, 16 * 1024 * 1024));
   SIGNET_ASSIGN_OR_RETURN(l.header_timeout,
                           duration_at(j, "limits", "header_timeout", l.header_timeout));
   SIGNET_ASSIGN_OR_RETURN(l.body_timeout, duration_at(j, "limits", "body_timeout", l.body_timeout));
   SIGNET_ASSIGN_OR_RETURN(l.idle_timeout, duration_at(j, "limits", "idle_timeout", l.idle_timeout));
   SIGNET_ASSIGN_OR_RETURN(l.drain_timeout,
                           duration_at(j, "limits", "drain_timeout", l.drain_timeout));
-  SIGNET_ASSIGN_OR_RETURN(const std::size_t io, size_at(j, "limits", "io_threads", l.io_threads, 1, 64));
+  SIGNET_ASSIGN_OR_RETURN(const std::size_t io,
+                          size_at(j, "limits", "io_threads", l.io_threads, 1, 64));
   SIGNET_ASSIGN_OR_RETURN(const std::size_t sign,
                           size_at(j, "limits", "sign_threads", l.sign_threads, 1, 256));
   l.io_threads = static_cast<unsigned>(io);
@@ -269,8 +274,10 @@ Result<ListenerConfig> parse_listener(const json& j, const std::string& field) {
     l.plain_http = it->get<bool>();
   }
   if (l.plain_http && !is_loopback(l.address)) {
-    return fail(bad(field, "plain HTTP is allowed only on a loopback address (127.0.0.0/8, ::1), "
-                           "got " + l.address.text()));
+    return fail(bad(field,
+                    "plain HTTP is allowed only on a loopback address (127.0.0.0/8, ::1), "
+                    "got " +
+                        l.address.text()));
   }
   return l;
 }
@@ -362,7 +369,8 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
       inet_pton(AF_INET6, h.c_str(), buf.data()) != 1) {
     return fail(ErrorCode::kInvalidArgument,
                 "listen address host must be a literal IP address (what is bound must be "
-                "explicit), got '" + shown_text + "'");
+                "explicit), got '" +
+                    shown_text + "'");
   }
   return ListenAddress{h, static_cast<std::uint16_t>(p)};
 }
@@ -384,8 +392,8 @@ Result<std::chrono::system_clock::time_point> parse_rfc3339_utc(std::string_view
                 "time must be RFC 3339 UTC like 2027-01-01T00:00:00Z, got '" +
                     std::string(text.substr(0, 40)) + "'");
   };
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':' || text[19] != 'Z') {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z') {
     return refuse();
   }
   const auto num = [&](std::size_t pos, std::size_t len, int& out) {
@@ -414,10 +422,11 @@ Result<ServerConfig> ServerConfig::parse(std::string_view json_text,
   json root = json::parse(json_text, nullptr, false);
   if (root.is_discarded()) return fail(bad("file", "is not valid JSON"));
   if (!root.is_object()) return fail(bad("file", "must be a JSON object"));
-  SIGNET_RETURN_IF_ERROR(only_keys(root, "file", {"listeners", "tls", "cas", "clients",
-                                                  "hmac_keys", "limits", "record_file"}));
+  SIGNET_RETURN_IF_ERROR(only_keys(
+      root, "file", {"listeners", "tls", "cas", "clients", "hmac_keys", "limits", "record_file"}));
   ServerConfig c;
-  SIGNET_ASSIGN_OR_RETURN(c.listeners, parse_array<ListenerConfig>(root, "listeners", parse_listener));
+  SIGNET_ASSIGN_OR_RETURN(c.listeners,
+                          parse_array<ListenerConfig>(root, "listeners", parse_listener));
   if (const auto it = root.find("tls"); it != root.end()) {
     SIGNET_ASSIGN_OR_RETURN(c.tls, parse_tls(*it, base_dir));
   }
@@ -425,10 +434,11 @@ Result<ServerConfig> ServerConfig::parse(std::string_view json_text,
   if (c.cas.empty()) return fail(bad("cas", "must name at least one CA of the state directory"));
   for (const auto& ca : c.cas) SIGNET_RETURN_IF_ERROR(check_name("cas", ca));
   SIGNET_ASSIGN_OR_RETURN(c.clients, parse_array<ClientRule>(root, "clients", parse_client));
-  SIGNET_ASSIGN_OR_RETURN(c.hmac_keys,
-                          parse_array<HmacKeyRule>(root, "hmac_keys", [&](const json& j, const std::string& f) {
-                            return parse_hmac_key(j, f, base_dir);
-                          }));
+  SIGNET_ASSIGN_OR_RETURN(
+      c.hmac_keys,
+      parse_array<HmacKeyRule>(root, "hmac_keys", [&](const json& j, const std::string& f) {
+        return parse_hmac_key(j, f, base_dir);
+      }));
   if (const auto it = root.find("limits"); it != root.end()) {
     SIGNET_ASSIGN_OR_RETURN(c.limits, parse_limits(*it));
   }
@@ -438,8 +448,9 @@ Result<ServerConfig> ServerConfig::parse(std::string_view json_text,
   const bool any_tls = std::any_of(c.listeners.begin(), c.listeners.end(),
                                    [](const ListenerConfig& l) { return !l.plain_http; });
   if (any_tls && !c.tls) {
-    return fail(bad("tls", "is required: a listener serves HTTPS (set \"plain_http\": true only "
-                           "for a loopback HMAC listener)"));
+    return fail(bad("tls",
+                    "is required: a listener serves HTTPS (set \"plain_http\": true only "
+                    "for a loopback HMAC listener)"));
   }
   std::set<std::string> names;
   for (const auto& cl : c.clients) {
@@ -490,8 +501,9 @@ Status ServerConfig::check_against(const ProfileSet& profiles) const {
         return fail(bad(who + ".profiles", "unknown profile '" + p + "' (known: " + known + ")"));
       }
       if (profile->kind() != ProfileKind::kLeaf) {
-        return fail(bad(who + ".profiles", "'" + p + "' is a CA profile; the server issues "
-                                                     "leaf certificates only"));
+        return fail(bad(who + ".profiles", "'" + p +
+                                               "' is a CA profile; the server issues "
+                                               "leaf certificates only"));
       }
     }
     return {};

@@ -1,9 +1,8 @@
 #include "hmac_auth.h"
 
+#include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-
-#include <nlohmann/json.hpp>
 
 #include "signet/core/base64.h"
 #include "signet/core/duration.h"
@@ -20,8 +19,9 @@ Answer<AuthenticatedRequest> parse_authenticated_request(std::string_view body) 
     const auto it = j.find(field);
     if (it == j.end() || !it->is_string()) {
       return refuse(400, 400,
-                    std::string("authsign: \"") + field + "\" must be a base64 string (cfssl "
-                                                          "AuthenticatedRequest)");
+                    std::string("authsign: \"") + field +
+                        "\" must be a base64 string (cfssl "
+                        "AuthenticatedRequest)");
     }
     auto decoded = base64_decode(it->get_ref<const std::string&>(), field);
     if (!decoded) return refuse(400, 400, "authsign: " + decoded.error().message());
@@ -55,8 +55,9 @@ Answer<const HmacKeyRule*> authenticate(const std::vector<HmacKeyRule>& keys,
   }
   if (match == nullptr) return refuse(401, 401, "authsign: invalid token (no HMAC key matches)");
   if (now >= match->expires) {
-    return refuse(401, 401, "authsign: HMAC key '" + match->name + "' expired at " +
-                                format_time(match->expires));
+    return refuse(
+        401, 401,
+        "authsign: HMAC key '" + match->name + "' expired at " + format_time(match->expires));
   }
   return match;
 }

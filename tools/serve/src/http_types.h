@@ -46,15 +46,16 @@ struct Refusal {
 template <typename T>
 using Answer = tl::expected<T, Refusal>;
 
-[[nodiscard]] inline tl::unexpected<Refusal> refuse(unsigned status, int code, std::string message) {
+[[nodiscard]] inline tl::unexpected<Refusal> refuse(unsigned status, int code,
+                                                    std::string message) {
   return tl::unexpected<Refusal>(Refusal{status, code, std::move(message)});
 }
 
 // cfssl error codes used here (cfssl errors/error.go).
-inline constexpr int kCfsslCsrParseFailed = 9003;      // CSRError + ParseFailed
+inline constexpr int kCfsslCsrParseFailed = 9003;        // CSRError + ParseFailed
 inline constexpr int kCfsslPolicyInvalidRequest = 5003;  // PolicyError + InvalidRequest
 inline constexpr int kCfsslPolicyUnknownProfile = 5004;  // PolicyError + UnknownProfile
-inline constexpr int kCfsslCertificateUnknown = 1000;  // CertificateError + Unknown
+inline constexpr int kCfsslCertificateUnknown = 1000;    // CertificateError + Unknown
 
 // A signet Error as the HTTP answer its retry class calls for: invalid input 400, policy 400
 // (cfssl's policy code), not found 404, permission 403, transient 503 (Retry-After), else 500.

@@ -20,13 +20,15 @@ Result<std::unique_ptr<JsonLinesRecorder>> JsonLinesRecorder::open(
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open(2) is variadic.
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return fail(ErrorCode::kFailedPrecondition, "issuance record file " + path.string() +
-                                                    ": cannot open: " + std::strerror(errno));
+    return fail(ErrorCode::kFailedPrecondition,
+                "issuance record file " + path.string() + ": cannot open: " + std::strerror(errno));
   }
   return std::unique_ptr<JsonLinesRecorder>(new JsonLinesRecorder(path, fd));
 }
 
-JsonLinesRecorder::~JsonLinesRecorder() { ::close(fd_); }
+JsonLinesRecorder::~JsonLinesRecorder() {
+  ::close(fd_);
+}
 
 Status JsonLinesRecorder::record(const IssuanceRecord& r) {
   nlohmann::json sans = nlohmann::json::array();

@@ -30,9 +30,9 @@ Response route(const Service& service, const Request& request) {
   for (const auto& e : kEndpoints) {
     if (path != e.path) continue;
     if (request.method != e.method) {
-      return cfssl_failure({405, 405, std::string(e.path) + " accepts only " +
-                                          std::string(e.method) + ", got " +
-                                          request.method.substr(0, 16)});
+      return cfssl_failure({405, 405,
+                            std::string(e.path) + " accepts only " + std::string(e.method) +
+                                ", got " + request.method.substr(0, 16)});
     }
     return e.handler(service, request);
   }

@@ -66,18 +66,19 @@ struct Server::Impl final : SessionHost {
   }
 
   void accept(Listener& l) {
-    l.acceptor->async_accept(asio::make_strand(ioc), [this, &l](boost::system::error_code ec,
-                                                                 tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !l.acceptor->is_open()) return;
-      if (!ec) {
-        if (l.plain) {
-          start_plain_session(std::move(socket), *this);
-        } else {
-          start_tls_session(std::move(socket), *tls, *this);
-        }
-      }
-      accept(l);
-    });
+    l.acceptor->async_accept(asio::make_strand(ioc),
+                             [this, &l](boost::system::error_code ec, tcp::socket socket) {
+                               if (ec == asio::error::operation_aborted || !l.acceptor->is_open())
+                                 return;
+                               if (!ec) {
+                                 if (l.plain) {
+                                   start_plain_session(std::move(socket), *this);
+                                 } else {
+                                   start_tls_session(std::move(socket), *tls, *this);
+                                 }
+                               }
+                               accept(l);
+                             });
   }
 
   // On the strand: stop accepting, close idle connections, let the busy ones answer.
@@ -139,12 +140,13 @@ Result<std::unique_ptr<Server>> Server::create(ServerParts parts) {
                                     [&](const ServedCa& c) { return c.name == name && c.signer; });
     if (!loaded) return fail(ErrorCode::kInvalidArgument, "serve: CA '" + name + "' not loaded");
   }
-  for (const auto& ca : parts.cas) SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *ca.signer));
+  for (const auto& ca : parts.cas)
+    SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *ca.signer));
 
   auto impl = std::make_unique<Impl>(std::move(parts));
-  const bool any_tls = std::any_of(impl->parts.config.listeners.begin(),
-                                   impl->parts.config.listeners.end(),
-                                   [](const ListenerConfig& l) { return !l.plain_http; });
+  const bool any_tls =
+      std::any_of(impl->parts.config.listeners.begin(), impl->parts.config.listeners.end(),
+                  [](const ListenerConfig& l) { return !l.plain_http; });
   if (any_tls) {
     if (!impl->parts.config.tls || !impl->parts.tls_identity) {
       return fail(ErrorCode::kInvalidArgument, "serve: a TLS listener needs \"tls\" and a key");
@@ -179,7 +181,9 @@ Result<std::unique_ptr<Server>> Server::create(ServerParts parts) {
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
-std::vector<std::string> Server::urls() const { return impl_->urls; }
+std::vector<std::string> Server::urls() const {
+  return impl_->urls;
+}
 
 Status Server::run() {
   Impl& s = *impl_;

@@ -43,10 +43,9 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     if constexpr (kIsTls<Stream>) {
       phase_ = Phase::kHandshake;
       lowest().expires_after(host_.limits().header_timeout);
-      stream_.async_handshake(asio::ssl::stream_base::server,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                self->on_handshake(ec);
-                              });
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
     } else {
       read_next();
     }
@@ -104,10 +103,9 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
       return refuse_read(http::error::body_limit);  // refused before a byte of it is read
     }
     lowest().expires_after(host_.limits().body_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code e, std::size_t) {
-                       self->on_body(e);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code e, std::size_t) { self->on_body(e); });
   }
 
   void refuse_read(beast::error_code ec) {
@@ -146,15 +144,15 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     lowest().expires_never();
     // The handler may block on the token: it runs on the signing pool. The work guard keeps the
     // I/O threads' run() alive until the answer is back on this connection's strand.
-    asio::post(host_.sign_pool(), [self = this->shared_from_this(), request = std::move(request),
-                                   keep_alive,
-                                   guard = asio::make_work_guard(stream_.get_executor())]() mutable {
-      Response response = route(self->host_.service(), request);
-      asio::post(self->stream_.get_executor(),
-                 [self, response = std::move(response), keep_alive]() mutable {
-                   self->write(std::move(response), keep_alive);
-                 });
-    });
+    asio::post(host_.sign_pool(),
+               [self = this->shared_from_this(), request = std::move(request), keep_alive,
+                guard = asio::make_work_guard(stream_.get_executor())]() mutable {
+                 Response response = route(self->host_.service(), request);
+                 asio::post(self->stream_.get_executor(),
+                            [self, response = std::move(response), keep_alive]() mutable {
+                              self->write(std::move(response), keep_alive);
+                            });
+               });
   }
 
   void write(Response response, bool keep_alive) {
@@ -183,7 +181,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     phase_ = Phase::kClosing;
     if constexpr (kIsTls<Stream>) {
       lowest().expires_after(kShutdownTimeout);
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close(); });
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->close(); });
     } else {
       close();
     }

@@ -1,12 +1,12 @@
 #include "tls_context.h"
 
+#include <fstream>
+
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-
-#include <fstream>
 
 #include "signet/core/bytes.h"
 
@@ -23,7 +23,9 @@ constexpr std::size_t kMaxPemBytes = std::size_t{1} << 20;
 
 Result<std::string> read_pem(const std::filesystem::path& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(ErrorCode::kNotFound, "tls: cannot read " + std::string(what) + " " + path.string());
+  if (!in)
+    return fail(ErrorCode::kNotFound,
+                "tls: cannot read " + std::string(what) + " " + path.string());
   std::string text(kMaxPemBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
@@ -39,10 +41,11 @@ Result<std::string> read_pem(const std::filesystem::path& path, std::string_view
 Result<ossl::EvpPkeyPtr> load_private_key_file(const std::filesystem::path& path) {
   SIGNET_ASSIGN_OR_RETURN(std::string pem, read_pem(path, "key file"));
   ossl::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  ossl::EvpPkeyPtr key(
-      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  ossl::EvpPkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr)
+                           : nullptr);
   cleanse(pem);
-  if (!key) return fail(tls_error("key file " + path.string() + " holds no unencrypted PEM private key"));
+  if (!key)
+    return fail(tls_error("key file " + path.string() + " holds no unencrypted PEM private key"));
   return key;
 }
 
@@ -54,14 +57,15 @@ Result<std::unique_ptr<ssl::context>> make_tls_context(const TlsConfig& config,
   if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1) {
     return fail(tls_error("minimum protocol version"));
   }
-  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                                  SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   boost::system::error_code ec;
   ctx->use_certificate_chain(boost::asio::buffer(identity.certificate_chain_pem), ec);
   if (ec) return fail(tls_error("server certificate " + config.certificate.string()));
   if (SSL_CTX_use_PrivateKey(native, identity.key.get()) != 1 ||
       SSL_CTX_check_private_key(native) != 1) {
-    return fail(tls_error("server key does not match the certificate " + config.certificate.string()));
+    return fail(
+        tls_error("server key does not match the certificate " + config.certificate.string()));
   }
   for (const auto& bundle : config.client_cas) {
     SIGNET_ASSIGN_OR_RETURN(const std::string pem, read_pem(bundle, "client CA bundle"));
@@ -94,7 +98,8 @@ std::optional<PeerIdentity> peer_identity(SSL* ssl) {
   const int len = i2d_X509_NAME(X509_get_subject_name(cert), &der);
   const ossl::BufferPtr owned(der);
   if (len > 0) {
-    auto dn = decode_name(ByteView(der, static_cast<std::size_t>(len)), "client certificate subject");
+    auto dn =
+        decode_name(ByteView(der, static_cast<std::size_t>(len)), "client certificate subject");
     if (dn) {
       id.subject_text = format_name(*dn);
       id.subject = std::move(*dn);

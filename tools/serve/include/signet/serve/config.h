@@ -21,7 +21,7 @@
 namespace signet::serve {
 
 struct ListenAddress {
-  std::string host;  // a literal IPv4/IPv6 address (no names: what is bound must be explicit)
+  std::string host;        // a literal IPv4/IPv6 address (no names: what is bound must be explicit)
   std::uint16_t port = 0;  // 0: a free port chosen by the kernel (tests)
   [[nodiscard]] std::string text() const;
 };
