@@ -84,7 +84,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
 
   void read_header() {
     phase_ = Phase::kReading;
-    parser_.emplace();
+    parser_ = std::make_unique<http::request_parser<http::string_body>>();
     parser_->header_limit(static_cast<std::uint32_t>(host_.limits().max_header_bytes));
     parser_->body_limit(host_.limits().max_body_bytes);
     // From the first byte, the whole head must arrive within header_timeout: a slow-loris
@@ -198,7 +198,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   SessionHost& host_;
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  // A fresh parser per request (Beast parsers are single-use).
+  std::unique_ptr<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   std::optional<PeerIdentity> peer_;
   Phase phase_ = Phase::kIdle;

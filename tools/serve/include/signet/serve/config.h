@@ -76,8 +76,8 @@ struct HmacKeyRule {
 };
 
 struct Limits {
-  std::size_t max_header_bytes = 8 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{8} * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::chrono::seconds header_timeout{10};  // the whole request head, from its first byte
   std::chrono::seconds body_timeout{30};    // the whole body (and writing the response)
   std::chrono::seconds idle_timeout{60};    // a kept-alive connection waiting for a request
