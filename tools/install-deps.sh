@@ -29,6 +29,8 @@ packages=(
   jq bc bsdextrautils
   # signet certs check-expiration: kubeconfig YAML
   libyaml-cpp-dev
+  # signet serve: Boost.Beast/Asio; its interop tests use Debian's cfssl and curl
+  libboost1.81-dev golang-cfssl curl
 )
 
 export DEBIAN_FRONTEND=noninteractive
