@@ -27,6 +27,9 @@ packages=(
   clang-format-16 clang-tidy-16
   # bench/compare-pipeline.sh: JSON, arithmetic and its table
   jq bc bsdextrautils
+  # the ledger (issue 6): SQLite store, PostgreSQL store (libpqxx 6.4) and the PostgreSQL 15
+  # server its tests start (initdb/pg_ctl from /usr/lib/postgresql/15/bin)
+  libsqlite3-dev libpqxx-dev postgresql
 )
 
 export DEBIAN_FRONTEND=noninteractive
