@@ -31,6 +31,9 @@ packages=(
   libyaml-cpp-dev
   # signet serve: Boost.Beast/Asio; its interop tests use Debian's cfssl and curl
   libboost1.81-dev golang-cfssl curl
+  # the ledger (issue 6): SQLite store, PostgreSQL store (libpqxx 6.4) and the PostgreSQL 15
+  # server its tests start (initdb/pg_ctl from /usr/lib/postgresql/15/bin)
+  libsqlite3-dev libpqxx-dev postgresql
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -228,7 +228,7 @@ Result<std::vector<Status>> PostgresStore::insert(std::span<const CertificateRec
           sql::join_sans(r.sans), blob(r.spki_sha256), r.not_before, r.not_after, r.requester,
           r.request_id, r.issued_at, blob(r.der), r.revoked, r.revocation_reason, r.revoked_at);
       if (inserted.empty()) {
-        results.push_back(fail(ledger::duplicate_serial(r.issuer, r.serial)));
+        results.emplace_back(fail(ledger::duplicate_serial(r.issuer, r.serial)));
         continue;
       }
       insert_audit(w, sql::issue_event(r));

@@ -35,7 +35,7 @@ class PostgresStore final : public ledger::LedgerStore {
       ByteView serial) override;
   [[nodiscard]] Result<ledger::RecordPage> list(const ledger::ListQuery& query) override;
   [[nodiscard]] Result<std::uint64_t> count(const ledger::ListQuery& query) override;
-  [[nodiscard]] Status revoke(const ledger::Revocation& revocation) override;
+  [[nodiscard]] Status revoke(const ledger::Revocation& rv) override;
   [[nodiscard]] Result<std::int64_t> append_audit(const ledger::AuditEvent& event) override;
   [[nodiscard]] Result<ledger::AuditPage> list_audit(std::int64_t after_id,
                                                      std::size_t limit) override;

@@ -304,7 +304,7 @@ Result<std::vector<Status>> SqliteStore::insert(std::span<const CertificateRecor
     const int rc = sqlite3_step(s);
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
       // Only this statement is undone (ON CONFLICT ABORT); the batch's transaction goes on.
-      results.push_back(fail(ledger::duplicate_serial(r.issuer, r.serial)));
+      results.emplace_back(fail(ledger::duplicate_serial(r.issuer, r.serial)));
       continue;
     }
     if (rc != SQLITE_DONE) return db_error(db_.get(), rc, "insert a record");

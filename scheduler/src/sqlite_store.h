@@ -45,7 +45,7 @@ class SqliteStore final : public ledger::LedgerStore {
       ByteView serial) override;
   [[nodiscard]] Result<ledger::RecordPage> list(const ledger::ListQuery& query) override;
   [[nodiscard]] Result<std::uint64_t> count(const ledger::ListQuery& query) override;
-  [[nodiscard]] Status revoke(const ledger::Revocation& revocation) override;
+  [[nodiscard]] Status revoke(const ledger::Revocation& rv) override;
   [[nodiscard]] Result<std::int64_t> append_audit(const ledger::AuditEvent& event) override;
   [[nodiscard]] Result<ledger::AuditPage> list_audit(std::int64_t after_id,
                                                      std::size_t limit) override;
@@ -58,8 +58,8 @@ class SqliteStore final : public ledger::LedgerStore {
   Status exec(const char* sql);
   Status migrate();
   Result<std::int64_t> insert_audit_locked(const ledger::AuditEvent& event);
-  Result<std::vector<ledger::CertificateRecord>> select_locked(const std::string& sql,
-                                                               const ledger::ListQuery* query,
+  Result<std::vector<ledger::CertificateRecord>> select_locked(const std::string& text,
+                                                               const ledger::ListQuery* q,
                                                                std::string_view issuer,
                                                                ByteView serial);
 
