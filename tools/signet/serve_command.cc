@@ -12,8 +12,8 @@
 
 #include "commands.h"
 #include "ledger_access.h"
-#include "serve_ledger_recorder.h"
 #include "profile_loading.h"
+#include "serve_ledger_recorder.h"
 
 namespace signet::cli {
 namespace {

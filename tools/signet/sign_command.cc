@@ -96,7 +96,9 @@ Status sign_pkcs10(const Context& ctx, const SignOptions& o, const ProfileSet& s
   if (!csr) return fail(csr.error().context(o.csr == "-" ? "standard input" : o.csr));
   // Policy before the token is opened: a refused request never touches the HSM.
   SIGNET_RETURN_IF_ERROR(profile->check_request(*csr, options));
-  // The ledger before the token: a certificate is never signed when it could not be recorded.
+  // The output, then the ledger, before the token: a certificate is never signed when it could
+  // not be recorded or written out.
+  if (!o.out.empty()) SIGNET_RETURN_IF_ERROR(check_writable(o.out));
   SIGNET_ASSIGN_OR_RETURN(auto ledger, open_ledger(ctx));
   SIGNET_ASSIGN_OR_RETURN(auto signer, open_key(ctx, ca.record.key));
   SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *signer));
@@ -171,6 +173,7 @@ Status sign_k8s(const Context& ctx, const SignOptions& o, const ProfileSet& set)
                 << "' failed: " << policy.error().message() << '\n';
     }
   } else {
+    if (!o.out.empty()) SIGNET_RETURN_IF_ERROR(check_writable(o.out));
     SIGNET_ASSIGN_OR_RETURN(auto ledger, open_ledger(ctx));
     SIGNET_ASSIGN_OR_RETURN(auto signer, open_key(ctx, ca.record.key));
     SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *signer));

@@ -105,6 +105,24 @@ Result<std::string> read_file_limited(const fs::path& path, std::size_t limit,
   return data;
 }
 
+Status check_writable(const fs::path& path) {
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return fail(ErrorCode::kFailedPrecondition,
+                "cannot write " + path.string() + ": " + dir.string() + " is not a directory");
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return fail(ErrorCode::kFailedPrecondition,
+                "cannot write " + path.string() + ": " + errno_text());
+  }
+  if (fs::is_directory(path, ec)) {
+    return fail(ErrorCode::kFailedPrecondition,
+                "cannot write " + path.string() + ": it is a directory");
+  }
+  return {};
+}
+
 Status write_file_atomic(const fs::path& path, std::string_view content, unsigned mode) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   const fs::path tmp =

@@ -68,6 +68,11 @@ class State {
 [[nodiscard]] Status check_ca_name(const std::string& name);
 
 // Atomic write: `path` ends up with exactly `content`, or is unchanged.
+// Before any work whose result goes to `path`: its directory exists and is writable, and `path`
+// is not a directory (so a signature is never spent, nor a ledger record made, for a certificate
+// that cannot be written out).
+[[nodiscard]] Status check_writable(const std::filesystem::path& path);
+
 [[nodiscard]] Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
                                        unsigned mode = 0644);
 // Reads a whole file, refusing more than `limit` bytes; `what` names it in messages.
