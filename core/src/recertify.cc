@@ -22,6 +22,7 @@ namespace {
 // OpenSSL 3.0 (performance-notes.md). OpenSSL only checks the signature.
 
 // id-ce extensions (RFC 5280 §4.2.1): 2.5.29.n.
+constexpr std::uint8_t kKeyUsage = 15;
 constexpr std::uint8_t kSubjectAltName = 17;
 constexpr std::uint8_t kBasicConstraints = 19;
 constexpr std::uint8_t kAuthorityKeyId = 35;
@@ -72,11 +73,21 @@ Result<bool> is_ca(ByteView extn_value) {
   return der::read_bool(ca_tlv, "certificate basicConstraints cA");
 }
 
+// keyUsage keyCertSign (RFC 5280 §4.2.1.3: KeyUsage ::= BIT STRING, keyCertSign is bit 5, the
+// third-lowest bit of the first octet after the unused-bits octet).
+Result<bool> asserts_key_cert_sign(ByteView extn_value) {
+  SIGNET_ASSIGN_OR_RETURN(const der::Tlv ku,
+                          der::parse_single(extn_value, der::kBitString, "certificate keyUsage"));
+  if (ku.content.empty()) return invalid("certificate keyUsage BIT STRING is empty");
+  return ku.content.size() > 1 && (ku.content[1] & 0x04U) != 0;
+}
+
 struct CertExtensions {
   RequestedNames names;
   ByteView authority_key_id;
   bool has_aki = false;
   bool is_ca = false;
+  bool key_cert_sign = false;
 };
 
 // extensions [3] EXPLICIT SEQUENCE SIZE (1..MAX) OF Extension (RFC 5280 §4.1.2.9). Only SAN,
@@ -116,6 +127,8 @@ Status read_extensions(ByteView explicit_content, CertExtensions& out) {
       out.has_aki = !out.authority_key_id.empty();
     } else if (is_id_ce(oid.content, kBasicConstraints)) {
       SIGNET_ASSIGN_OR_RETURN(out.is_ca, is_ca(value.content));
+    } else if (is_id_ce(oid.content, kKeyUsage)) {
+      SIGNET_ASSIGN_OR_RETURN(out.key_cert_sign, asserts_key_cert_sign(value.content));
     }
   }
   return {};
@@ -123,8 +136,19 @@ Status read_extensions(ByteView explicit_content, CertExtensions& out) {
 
 }  // namespace
 
-Result<RecertifyRequest> RecertifyRequest::from_certificate(ByteView pem_or_der_bytes,
+Result<RecertifyRequest> RecertifyRequest::from_certificate(ByteView pem_or_der,
                                                             const CaCertificate& old_ca) {
+  return parse(pem_or_der, old_ca, /*check_signature=*/true);
+}
+
+Result<RecertifyRequest> RecertifyRequest::from_ledger_record(ByteView certificate_der,
+                                                              const CaCertificate& old_ca) {
+  return parse(certificate_der, old_ca, /*check_signature=*/false);
+}
+
+Result<RecertifyRequest> RecertifyRequest::parse(ByteView pem_or_der_bytes,
+                                                 const CaCertificate& old_ca,
+                                                 bool check_signature) {
   if (pem_or_der_bytes.size() > kMaxBytes) {
     return invalid("certificate is " + std::to_string(pem_or_der_bytes.size()) +
                    " bytes; the limit is " + std::to_string(kMaxBytes));
@@ -155,6 +179,7 @@ Result<RecertifyRequest> RecertifyRequest::from_certificate(ByteView pem_or_der_
   if (!fields.empty()) return invalid("certificate: unexpected field after the signature");
 
   der::Reader t(tbs.content);
+  bool v3 = false;
   if (t.peek_tag() == der::context_constructed(0)) {
     SIGNET_ASSIGN_OR_RETURN(const der::Tlv version, t.next());
     SIGNET_ASSIGN_OR_RETURN(
@@ -165,6 +190,7 @@ Result<RecertifyRequest> RecertifyRequest::from_certificate(ByteView pem_or_der_
       return invalid("certificate version must be v3 (2) or absent (v1), got 0x" +
                      to_hex(number.content));
     }
+    v3 = true;
   }
   SIGNET_ASSIGN_OR_RETURN(const der::Tlv serial,
                           t.expect(der::kInteger, "serialNumber").map_error(not_x509));
@@ -179,10 +205,20 @@ Result<RecertifyRequest> RecertifyRequest::from_certificate(ByteView pem_or_der_
                           t.expect(der::kSequence, "subjectPublicKeyInfo").map_error(not_x509));
   // issuerUniqueID [1] / subjectUniqueID [2] (RFC 5280 §4.1.2.8): structurally checked, unused.
   while (t.peek_tag() == der::context_primitive(1) || t.peek_tag() == der::context_primitive(2)) {
+    if (!v3) {
+      return invalid(
+          "certificate is v1 but carries a unique identifier (RFC 5280 §4.1.2.8: "
+          "issuerUniqueID and subjectUniqueID appear only in v2 or v3)");
+    }
     SIGNET_RETURN_IF_ERROR(t.next().map_error(not_x509));
   }
   CertExtensions extensions;
   if (t.peek_tag() == der::context_constructed(3)) {
+    if (!v3) {
+      return invalid(
+          "certificate is v1 but carries extensions (RFC 5280 §4.1.2.9: extensions appear only "
+          "in v3)");
+    }
     SIGNET_ASSIGN_OR_RETURN(const der::Tlv exts, t.next());
     SIGNET_RETURN_IF_ERROR(read_extensions(exts.content, extensions));
   }
@@ -209,6 +245,11 @@ Result<RecertifyRequest> RecertifyRequest::from_certificate(ByteView pem_or_der_
     return invalid(
         "certificate is a CA (basicConstraints CA:TRUE); recertify re-signs leaf certificates "
         "only (create CAs with `signet ca init`)");
+  }
+  if (extensions.key_cert_sign) {
+    return invalid(
+        "certificate asserts keyUsage keyCertSign without basicConstraints CA:TRUE (RFC 5280 "
+        "§4.2.1.3 forbids that); recertify re-signs leaf certificates only");
   }
 
   // Issued by OLD: issuer Name, then AKI, then the signature (RFC 5280 §6.1.3 (a)(1), (a)(4)).
@@ -240,10 +281,14 @@ Result<RecertifyRequest> RecertifyRequest::from_certificate(ByteView pem_or_der_
     return not_from_old(old_ca, "it is signed with " + std::string(to_string(scheme.algorithm)) +
                                     ", which the CA's key cannot make");
   }
-  // The signature last: every cheaper refusal has named its own rule first.
-  SIGNET_ASSIGN_OR_RETURN(const bool verifies,
-                          signature_verifies(old_ca.public_key_der(), old_ca.key(), scheme,
-                                             tbs.whole, signature.content.subspan(1)));
+  // The signature last: every cheaper refusal has named its own rule first. A ledger record is
+  // trusted because signet wrote it when it issued the certificate (recertify.h).
+  bool verifies = true;
+  if (check_signature) {
+    SIGNET_ASSIGN_OR_RETURN(
+        verifies, signature_verifies(old_ca.public_key_der(), old_ca.key(), scheme, tbs.whole,
+                                     signature.content.subspan(1)));
+  }
   if (!verifies) {
     return not_from_old(old_ca, "its signature (" + std::string(to_string(scheme.algorithm)) +
                                     ") does not verify with the CA's public key (RFC 5280 "

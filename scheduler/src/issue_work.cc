@@ -62,14 +62,17 @@ class CsrWork final : public PreparedWork {
 class RecertifyWork final : public PreparedWork {
  public:
   RecertifyWork(const IssueContext& context, const CaCertificate& old_ca, Bytes certificate,
-                const Profile& profile, RequestOptions options)
+                RecertifySource source, const Profile& profile, RequestOptions options)
       : PreparedWork(context, profile, std::move(options)),
         old_ca_(old_ca),
-        certificate_(std::move(certificate)) {}
+        certificate_(std::move(certificate)),
+        source_(source) {}
 
   Result<Bytes> prepare() override {
     SIGNET_ASSIGN_OR_RETURN(const RecertifyRequest request,
-                            RecertifyRequest::from_certificate(certificate_, old_ca_));
+                            source_ == RecertifySource::kLedgerRecord
+                                ? RecertifyRequest::from_ledger_record(certificate_, old_ca_)
+                                : RecertifyRequest::from_certificate(certificate_, old_ca_));
     certificate_ = Bytes();  // not needed past here: memory per item in flight stays small
     SIGNET_ASSIGN_OR_RETURN(PreparedCertificate prepared,
                             prepare_recertified(*context().ca, context().algorithm, profile(),
@@ -80,14 +83,16 @@ class RecertifyWork final : public PreparedWork {
  private:
   const CaCertificate& old_ca_;
   Bytes certificate_;
+  RecertifySource source_;
 };
 
 }  // namespace
 
 std::unique_ptr<ItemWork> make_recertify_work(const IssueContext& context,
                                               const CaCertificate& old_ca, Bytes certificate,
-                                              const Profile& profile, RequestOptions options) {
-  return std::make_unique<RecertifyWork>(context, old_ca, std::move(certificate), profile,
+                                              const Profile& profile, RequestOptions options,
+                                              RecertifySource source) {
+  return std::make_unique<RecertifyWork>(context, old_ca, std::move(certificate), source, profile,
                                          std::move(options));
 }
 

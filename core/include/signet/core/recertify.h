@@ -34,7 +34,9 @@ class RecertifyRequest {
 
   // One PEM "CERTIFICATE" block or DER, walked with signet's strict DER reader (no OpenSSL
   // object per input). Refused, each with a kInvalidArgument message naming the rule:
-  // oversized, truncated or malformed DER, trailing data, a version other than v1/v3, the two
+  // oversized, truncated or malformed DER, trailing data, a version other than v1/v3, a v1
+  // certificate with unique IDs or extensions (RFC 5280 §4.1.2.8-9), keyUsage keyCertSign
+  // without CA:TRUE (§4.2.1.3), the two
   // signature AlgorithmIdentifiers differing (RFC 5280 §4.1.1.2), SHA-1/MD5 signatures, a
   // self-issued certificate (issuer = subject), a CA certificate (basicConstraints CA:TRUE),
   // OLD's own key, duplicate extensions, SAN forms policy cannot take; and "not issued by
@@ -44,9 +46,14 @@ class RecertifyRequest {
   [[nodiscard]] static Result<RecertifyRequest> from_certificate(ByteView pem_or_der,
                                                                  const CaCertificate& old_ca);
 
-  // Seam for the ledger (signet issue 5): a record signet issued will be a second source here,
-  // `from_ledger_record`, trusted because signet wrote it rather than because of a signature;
-  // it gives the same three fields and goes through the same view() and policy.
+  // A record from signet's own ledger (signet issue 5 item 3: "or it is a ledger record signet
+  // issued"): `certificate_der` is the DER the ledger holds for a certificate OLD issued through
+  // signet. Every check of from_certificate applies except the signature, which signet itself
+  // made when it recorded the certificate; trusting it is what lets a rotation re-sign at the
+  // token's rate (checking OLD's P-256 signature costs about as much CPU as SoftHSM's own
+  // signature). Only callers that read the bytes from the ledger may use this.
+  [[nodiscard]] static Result<RecertifyRequest> from_ledger_record(ByteView certificate_der,
+                                                                   const CaCertificate& old_ca);
 
   // What policy and the TBS builder read (valid while this object lives).
   [[nodiscard]] RequestView view() const noexcept { return {subject_, names_, spki_, key_}; }
@@ -59,6 +66,9 @@ class RecertifyRequest {
 
  private:
   RecertifyRequest() = default;
+  [[nodiscard]] static Result<RecertifyRequest> parse(ByteView pem_or_der,
+                                                      const CaCertificate& old_ca,
+                                                      bool check_signature);
 
   DistinguishedName subject_;
   RequestedNames names_;

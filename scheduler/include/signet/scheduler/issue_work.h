@@ -27,14 +27,17 @@ struct IssueContext {
                                                       const Profile& profile,
                                                       RequestOptions options = {});
 
+// Where a recertify input comes from: a certificate file or line (OLD's signature is checked), or
+// signet's own ledger (RecertifyRequest::from_ledger_record: only the signature check is skipped).
+enum class RecertifySource { kCertificate, kLedgerRecord };
+
 // The recertify path (signet issue 5, item 3; core/recertify.h): `certificate` (PEM or DER, at
 // most RecertifyRequest::kMaxBytes) must have been issued by `old_ca`; it is re-signed under
 // context.ca with its subject, SANs and key, after the same profile policy as a CSR. `old_ca`
 // and `profile` must outlive the work.
-[[nodiscard]] std::unique_ptr<ItemWork> make_recertify_work(const IssueContext& context,
-                                                            const CaCertificate& old_ca,
-                                                            Bytes certificate,
-                                                            const Profile& profile,
-                                                            RequestOptions options = {});
+[[nodiscard]] std::unique_ptr<ItemWork> make_recertify_work(
+    const IssueContext& context, const CaCertificate& old_ca, Bytes certificate,
+    const Profile& profile, RequestOptions options = {},
+    RecertifySource source = RecertifySource::kCertificate);
 
 }  // namespace signet::scheduler
