@@ -22,5 +22,6 @@ void register_profiles_commands(CLI::App& app, Context& ctx, Action& action);
 void register_batch_command(CLI::App& app, Context& ctx, Action& action);
 void register_fleet_commands(CLI::App& app, Context& ctx, Action& action);
 void register_ledger_commands(CLI::App& app, Context& ctx, Action& action);
+void register_reissue_commands(CLI::App& app, Context& ctx, Action& action);
 
 }  // namespace signet::cli

@@ -58,6 +58,7 @@ int run(int argc, char** argv) {
   signet::cli::register_batch_command(app, ctx, action);
   signet::cli::register_fleet_commands(app, ctx, action);
   signet::cli::register_ledger_commands(app, ctx, action);
+  signet::cli::register_reissue_commands(app, ctx, action);
 
   try {
     app.parse(argc, argv);
