@@ -33,7 +33,7 @@
 extern char** environ;  // NOLINT
 
 #ifndef SIGNET_REISSUE_RECORDS
-#define SIGNET_REISSUE_RECORDS 2000
+#define SIGNET_REISSUE_RECORDS 10000
 #endif
 
 namespace signet::testing {
@@ -146,9 +146,11 @@ class CliReissueTest : public CliTest {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
-  // `n` node certificates issued under OLD (and recorded) by sign-batch.
+  // `n` certificates issued under OLD (and recorded) by sign-batch: a fleet of n / 2 nodes (each
+  // a kubelet client and a kubelet serving certificate).
   void issue_old(int n, const std::vector<std::string>& ledger = {}) {
-    auto r = signet({"fleet", "generate", "--nodes", std::to_string(n), "--out", "fleet.jsonl"});
+    auto r =
+        signet({"fleet", "generate", "--nodes", std::to_string(n / 2), "--out", "fleet.jsonl"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::vector<std::string> args = {"sign-batch",  "--ca",  "kubernetes", "--in",
                                      "fleet.jsonl", "--out", "old.jsonl"};
@@ -238,7 +240,7 @@ TEST_F(CliReissueTest, ResumesAfterSigkillAtFiveRandomMomentsWithExactlyOneCerti
 
 TEST_F(CliReissueTest, StatusAndTextOutputAndRefusals) {
   ASSERT_TRUE(ready_);
-  issue_old(5);
+  issue_old(10);
   auto r = signet({"reissue", "status"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "signet: error: reissue: no reissue job in this ledger\n");
@@ -261,16 +263,16 @@ TEST_F(CliReissueTest, StatusAndTextOutputAndRefusals) {
   r = signet({"reissue", "--from-ca", "kubernetes", "--to-ca", "kubernetes-2027", "--out", "new",
               "--rate", "50"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("): finished, 5/5 done"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("): finished, 10/10 done"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("\"step\":\"commit\""), std::string::npos) << r.err;
   r = signet({"reissue", "status", "--job", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("job 1 (kubernetes -> kubernetes-2027): finished, 5/5 done, ", 0), 0U)
+  EXPECT_EQ(r.out.rfind("job 1 (kubernetes -> kubernetes-2027): finished, 10/10 done, ", 0), 0U)
       << r.out;
   r = signet({"reissue", "status", "--job", "7"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "signet: error: reissue: no job 7\n");
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "new"), fs::directory_iterator()), 5);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "new"), fs::directory_iterator()), 10);
   verify_sample(5);
 }
 
