@@ -301,9 +301,14 @@ class Reissuer {
         requester_(cli_requester()),
         ic_{&new_ca.certificate, signer.algorithm(), std::chrono::system_clock::now()} {}
 
-  // Runs pipelines until nothing is claimable; returns the items this process committed.
+  // One pipeline run, claiming batches until nothing is claimable now.
   Status run_round() {
     claim_error_.reset();
+    sequence_ = 0;  // ItemResult::sequence counts from 0 in each pipeline run
+    {
+      const std::lock_guard lock(mutex_);
+      meta_.clear();
+    }
     const scheduler::ItemSource source = [this] { return next(); };
     const scheduler::ItemSink sink = [this](scheduler::ItemResult&& r) {
       return take(std::move(r));
