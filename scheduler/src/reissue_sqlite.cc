@@ -4,9 +4,12 @@
 // claim's read-then-update atomic without SKIP LOCKED.
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "signet/core/text.h"
 #include "signet/scheduler/reissue_job.h"
@@ -199,30 +202,36 @@ class SqliteReissueStore final : public ReissueJobStore {
         stmt("UPDATE reissue_items SET state = 'claimed', worker = ?1, lease_until = ?2"
              " WHERE id IN (SELECT id FROM reissue_items WHERE job_id = ?3 AND"
              " (state = 'pending' OR (state = 'claimed' AND lease_until < ?4)) ORDER BY id"
-             " LIMIT ?5)"));
+             " LIMIT ?5) RETURNING id, record_id"));
     bind_text(s, 1, worker);
     sqlite3_bind_int64(s, 2, now_ms + lease_ms);
     sqlite3_bind_int64(s, 3, job);
     sqlite3_bind_int64(s, 4, now_ms);
     sqlite3_bind_int64(s, 5, static_cast<std::int64_t>(n));
-    if (const int rc = sqlite3_step(s); rc != SQLITE_DONE) return db_error(db_.get(), rc, "claim");
+    // RETURNING (SQLite 3.35+) names exactly the rows this statement claimed.
+    std::vector<std::pair<std::int64_t, std::int64_t>> rows;
+    int rc = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+      rows.emplace_back(sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) return db_error(db_.get(), rc, "claim");
+    std::sort(rows.begin(), rows.end());
     std::vector<ClaimedItem> out;
-    if (sqlite3_changes64(db_.get()) > 0) {
+    out.reserve(rows.size());
+    for (const auto& [item_id, record_id] : rows) {
       SIGNET_ASSIGN_OR_RETURN(
           sqlite3_stmt * q,
-          stmt("SELECT i.id, c.id, c.serial, c.profile, c.request_id, c.der FROM reissue_items i"
-               " JOIN certificates c ON c.id = i.record_id WHERE i.job_id = ?1 AND"
-               " i.state = 'claimed' AND i.worker = ?2 AND i.lease_until = ?3 ORDER BY i.id"));
-      sqlite3_bind_int64(q, 1, job);
-      bind_text(q, 2, worker);
-      sqlite3_bind_int64(q, 3, now_ms + lease_ms);
-      int rc = 0;
-      while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        out.push_back({sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), column_blob(q, 2),
-                       column_text(q, 3), column_text(q, 4), column_blob(q, 5)});
+          stmt("SELECT serial, profile, request_id, der FROM certificates WHERE id = ?1"));
+      sqlite3_bind_int64(q, 1, record_id);
+      if (const int qrc = sqlite3_step(q); qrc != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return db_error(db_.get(), qrc == SQLITE_DONE ? SQLITE_CORRUPT : qrc,
+                        "read the old record " + std::to_string(record_id));
       }
+      out.push_back({item_id, record_id, column_blob(q, 0), column_text(q, 1), column_text(q, 2),
+                     column_blob(q, 3)});
       sqlite3_reset(q);
-      if (rc != SQLITE_DONE) return db_error(db_.get(), rc, "read claimed items");
     }
     SIGNET_RETURN_IF_ERROR(tx.commit());
     return out;
