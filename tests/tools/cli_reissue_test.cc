@@ -100,8 +100,10 @@ struct Spawned {
   fs::path err;
 };
 
-// Starts `argv` in `cwd` with stderr to a file (stdout to /dev/null); no shell.
-Spawned spawn(const std::vector<std::string>& argv, const fs::path& cwd, const std::string& tag) {
+// Starts `argv` in `cwd` with stderr to a file (stdout to /dev/null); no shell. `softhsm_conf`,
+// when set, replaces SOFTHSM2_CONF (a worker on its own copy of the token).
+Spawned spawn(const std::vector<std::string>& argv, const fs::path& cwd, const std::string& tag,
+              const std::string& softhsm_conf = {}) {
   Spawned s;
   s.err = cwd / (tag + ".err");
   posix_spawn_file_actions_t actions;
@@ -113,7 +115,17 @@ Spawned spawn(const std::vector<std::string>& argv, const fs::path& cwd, const s
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT
   args.push_back(nullptr);
-  if (posix_spawn(&s.pid, args[0], &actions, nullptr, args.data(), environ) != 0) s.pid = -1;
+  std::vector<std::string> env_text;
+  for (char** e = environ; *e != nullptr; ++e) {  // NOLINT
+    const std::string var(*e);
+    if (!softhsm_conf.empty() && var.starts_with("SOFTHSM2_CONF=")) continue;
+    env_text.push_back(var);
+  }
+  if (!softhsm_conf.empty()) env_text.push_back("SOFTHSM2_CONF=" + softhsm_conf);
+  std::vector<char*> env;
+  for (auto& v : env_text) env.push_back(v.data());
+  env.push_back(nullptr);
+  if (posix_spawn(&s.pid, args[0], &actions, nullptr, args.data(), env.data()) != 0) s.pid = -1;
   posix_spawn_file_actions_destroy(&actions);
   return s;
 }
@@ -294,6 +306,25 @@ class CliReissuePostgresTest : public CliReissueTest {
     server_ = std::move(*server);
     uri_ = *uri;
   }
+  // A copy of the test's token directory with its own softhsm2.conf: SoftHSM's file store is
+  // not safe for two processes at once, and the acceptance lets each worker have its own copy.
+  std::string token_copy(const std::string& name) const {
+    const char* conf = std::getenv("SOFTHSM2_CONF");  // NOLINT(concurrency-mt-unsafe)
+    EXPECT_NE(conf, nullptr);
+    if (conf == nullptr) return {};
+    std::string tokendir;
+    std::istringstream in(read_all(conf));
+    for (std::string line; std::getline(in, line);) {
+      if (line.starts_with("directories.tokendir")) tokendir = line.substr(line.find('=') + 1);
+    }
+    tokendir.erase(0, tokendir.find_first_not_of(' '));
+    const fs::path copy = dir_ / ("tokens-" + name);
+    fs::copy(tokendir, copy, fs::copy_options::recursive);
+    const fs::path out = dir_ / ("softhsm2-" + name + ".conf");
+    std::ofstream(out) << "directories.tokendir = " << copy.string()
+                       << "\nobjectstore.backend = file\n";
+    return out.string();
+  }
   std::string sql(const std::string& query) const {
     const auto r = tool({"psql", "-At", uri_, "-c", query});
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -307,13 +338,14 @@ TEST_F(CliReissuePostgresTest, TwoWorkersSplitTheJobWithoutADuplicate) {
   ASSERT_TRUE(ready_);
   constexpr int kRecords = 600;
   issue_old(kRecords, {"--ledger", uri_});
-  // Create the job first, so both workers see the same one from their first claim.
+  // Both start at once; open_job serialises them onto one job. b signs on its own token copy.
+  const std::string b_token = token_copy("b");
   const Spawned a = spawn(
       reissue_argv({"--ledger", uri_, "--worker-id", "a", "--batch", "32", "--cpu-threads", "1"}),
       dir_, "a");
   const Spawned b = spawn(
       reissue_argv({"--ledger", uri_, "--worker-id", "b", "--batch", "32", "--cpu-threads", "1"}),
-      dir_, "b");
+      dir_, "b", b_token);
   ASSERT_EQ(wait_for(a.pid), 0) << read_all(a.err);
   ASSERT_EQ(wait_for(b.pid), 0) << read_all(b.err);
   EXPECT_EQ(sql("SELECT count(*), count(DISTINCT record_id), count(DISTINCT new_record_id) FROM"
