@@ -58,7 +58,8 @@ for ca in old new1 new2; do
     --validity 8760h --out "$work/$ca.crt" >/dev/null
 done
 # The records to reissue: a fleet issued under OLD (not timed).
-"$signet_bin" fleet generate --nodes "$records" --out fleet.jsonl >/dev/null
+# A fleet of RECORDS/2 nodes: each node has a kubelet client and a kubelet serving certificate.
+"$signet_bin" fleet generate --nodes $((records / 2)) --out fleet.jsonl >/dev/null
 "$signet_bin" --ledger "$uri" sign-batch --ca old --in fleet.jsonl --out old.jsonl >/dev/null 2>&1
 # Each worker its own copy of the token (SoftHSM's object store is per directory).
 for w in a b; do
