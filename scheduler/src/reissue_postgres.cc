@@ -108,7 +108,7 @@ class PostgresReissueStore final : public ReissueJobStore {
         w.commit();
         return job;
       }
-      const std::int64_t id =
+      const auto id =
           w.exec_params1(
                "INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message,"
                " total) VALUES ($1, $2, $3, $4, 'active', '', 0) RETURNING id",
@@ -236,7 +236,7 @@ class PostgresReissueStore final : public ReissueJobStore {
           continue;
         }
         const auto& r = item.record;
-        const std::int64_t record_id =
+        const auto record_id =
             w.exec_params1(
                  "INSERT INTO certificates (issuer, ca_generation, serial, profile, subject, sans,"
                  " spki_sha256, not_before, not_after, requester, request_id, issued_at, der)"

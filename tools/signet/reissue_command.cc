@@ -303,7 +303,7 @@ class Reissuer {
 
   // One pipeline run, claiming batches until nothing is claimable now.
   Status run_round() {
-    claim_error_.reset();
+    claim_status_ = {};
     sequence_ = 0;  // ItemResult::sequence counts from 0 in each pipeline run
     {
       const std::lock_guard lock(mutex_);
@@ -318,8 +318,7 @@ class Reissuer {
     po.cpu_threads = o_.cpu_threads;
     SIGNET_ASSIGN_OR_RETURN(const auto stats, run_pipeline(source, signer_, sink, po));
     (void)stats;
-    if (claim_error_) return fail(*claim_error_);
-    return {};
+    return claim_status_;
   }
 
   [[nodiscard]] std::uint64_t committed() const noexcept { return committed_; }
@@ -331,10 +330,10 @@ class Reissuer {
  private:
   std::optional<scheduler::PipelineItem> next() {
     if (queue_.empty()) {
-      if (exhausted_ || claim_error_) return std::nullopt;
+      if (exhausted_ || !claim_status_) return std::nullopt;
       auto claimed = jobs_.claim(job_.id, worker_, o_.batch, now_ms(), lease_ms_);
       if (!claimed) {
-        claim_error_ = claimed.error();
+        claim_status_ = fail(claimed.error());
         return std::nullopt;
       }
       if (claimed->empty()) {
@@ -361,7 +360,7 @@ class Reissuer {
       e.detail = "job=" + std::to_string(job_.id) + " worker=" + worker_ +
                  " items=" + std::to_string(claimed->size());
       if (auto appended = ledger_.append_audit(e); !appended) {
-        claim_error_ = appended.error();
+        claim_status_ = fail(appended.error());
         return std::nullopt;
       }
       for (auto& item : *claimed) queue_.emplace_back(number, std::move(item));
@@ -494,7 +493,7 @@ class Reissuer {
   std::uint64_t next_batch_ = 0;
   std::uint64_t sequence_ = 0;
   bool exhausted_ = false;
-  std::optional<Error> claim_error_;
+  Status claim_status_;  // a failed claim or audit append ends the round with it
   // Shared by the source and the sink.
   std::mutex mutex_;
   std::map<std::uint64_t, Batch> batches_;
