@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -21,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -194,6 +194,11 @@ std::string progress_text(const scheduler::ReissueJob& job, const Progress& p) {
   return t;
 }
 
+// strerror is not thread-safe (the sink writes files on a pipeline thread).
+std::string errno_message() {
+  return std::error_code(errno, std::generic_category()).message();
+}
+
 // Writes one file atomically (temporary name, O_EXCL | O_NOFOLLOW, rename) WITHOUT an fsync:
 // the caller syncs the whole batch at once (sync_directory). write_file_atomic's two fsyncs per
 // file cap a directory of certificates at ~100 files/s on a disk with 5 ms fsyncs.
@@ -204,7 +209,7 @@ Status write_unsynced(const fs::path& dir, const std::string& name, std::string_
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) {
     return fail(ErrorCode::kFailedPrecondition,
-                "--out: cannot write " + path.string() + ": " + std::strerror(errno));
+                "--out: cannot write " + path.string() + ": " + errno_message());
   }
   std::size_t done = 0;
   while (done < content.size()) {
@@ -215,7 +220,7 @@ Status write_unsynced(const fs::path& dir, const std::string& name, std::string_
   }
   const bool closed = ::close(fd) == 0;
   if (done != content.size() || !closed || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
+    const std::string why = errno_message();
     ::unlink(tmp.c_str());
     return fail(ErrorCode::kUnavailable, "--out: cannot write " + path.string() + ": " + why);
   }
@@ -231,7 +236,7 @@ Status sync_directory(const fs::path& dir) {
   ::close(fd);
   if (!ok) {
     return fail(ErrorCode::kUnavailable,
-                "--out: syncing " + dir.string() + " failed: " + std::strerror(errno));
+                "--out: syncing " + dir.string() + " failed: " + errno_message());
   }
   return {};
 }
