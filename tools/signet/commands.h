@@ -25,5 +25,6 @@ void register_ledger_commands(CLI::App& app, Context& ctx, Action& action);
 void register_certs_commands(CLI::App& app, Context& ctx, Action& action);
 // signet serve, signet config check (tools/serve: signet::serve).
 void register_serve_commands(CLI::App& app, Context& ctx, Action& action);
+void register_reissue_commands(CLI::App& app, Context& ctx, Action& action);
 
 }  // namespace signet::cli
