@@ -18,7 +18,7 @@
 
 #include "test_csr.h"
 
-namespace signet {
+namespace signet::recertify_rules {
 namespace {
 
 using testing::CsrSpec;
@@ -260,4 +260,4 @@ TEST_F(RecertifyRulesTest, ALedgerRecordSkipsOnlyTheSignatureCheck) {
 }
 
 }  // namespace
-}  // namespace signet
+}  // namespace signet::recertify_rules
