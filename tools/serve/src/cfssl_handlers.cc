@@ -176,7 +176,7 @@ Response cfssl_info(const Service& service, const Request& request) {
   const auto label = field("label");
   const auto profile_name = field("profile");
   if (!label || !profile_name) {
-    return cfssl_failure({400, 400, "info: \"label\" and \"profile\" must be strings"});
+    return cfssl_failure({400, 400, R"(info: "label" and "profile" must be strings)"});
   }
   const ServedCa* ca = nullptr;
   if (label->empty()) {
