@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,12 @@
 #include "signet/serve/issuance.h"
 
 namespace signet::serve {
+namespace {
+// strerror is not thread-safe (concurrency-mt-unsafe); the error category's message is.
+std::string errno_message() {
+  return std::error_code(errno, std::generic_category()).message();
+}
+}  // namespace
 
 Result<std::unique_ptr<JsonLinesRecorder>> JsonLinesRecorder::open(
     const std::filesystem::path& path) {
@@ -21,7 +29,7 @@ Result<std::unique_ptr<JsonLinesRecorder>> JsonLinesRecorder::open(
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     return fail(ErrorCode::kFailedPrecondition,
-                "issuance record file " + path.string() + ": cannot open: " + std::strerror(errno));
+                "issuance record file " + path.string() + ": cannot open: " + errno_message());
   }
   return std::unique_ptr<JsonLinesRecorder>(new JsonLinesRecorder(path, fd));
 }
@@ -51,12 +59,12 @@ Status JsonLinesRecorder::record(const IssuanceRecord& r) {
   // before the certificate is returned.
   const ssize_t n = ::write(fd_, line.data(), line.size());
   if (n != static_cast<ssize_t>(line.size())) {
-    return fail(ErrorCode::kUnavailable, "issuance record file " + path_.string() +
-                                             ": short write: " + std::strerror(errno));
+    return fail(ErrorCode::kUnavailable,
+                "issuance record file " + path_.string() + ": short write: " + errno_message());
   }
   if (::fsync(fd_) != 0) {
     return fail(ErrorCode::kUnavailable,
-                "issuance record file " + path_.string() + ": fsync: " + std::strerror(errno));
+                "issuance record file " + path_.string() + ": fsync: " + errno_message());
   }
   return {};
 }
