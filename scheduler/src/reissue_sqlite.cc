@@ -16,6 +16,7 @@
 
 #include "ledger_sql.h"
 #include "reissue_sql.h"
+#include "sqlite_columns.h"
 #include "sqlite_store.h"
 
 namespace signet::scheduler {
@@ -35,25 +36,10 @@ tl::unexpected<Error> db_error(sqlite3* db, int rc, std::string_view what) {
   return fail(code, std::move(message));
 }
 
-void bind_text(sqlite3_stmt* s, int i, std::string_view v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);  // NOLINT
-}
-void bind_blob(sqlite3_stmt* s, int i, ByteView v) {
-  static constexpr std::uint8_t kEmpty = 0;
-  sqlite3_bind_blob(s, i, v.empty() ? &kEmpty : v.data(), static_cast<int>(v.size()),
-                    SQLITE_TRANSIENT);  // NOLINT
-}
-std::string column_text(sqlite3_stmt* s, int i) {
-  const auto* p = sqlite3_column_text(s, i);
-  return p == nullptr ? std::string()
-                      : std::string(reinterpret_cast<const char*>(p),  // NOLINT
-                                    static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
-}
-Bytes column_blob(sqlite3_stmt* s, int i) {
-  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(s, i));
-  const auto n = static_cast<std::size_t>(sqlite3_column_bytes(s, i));
-  return p == nullptr ? Bytes() : Bytes(p, p + n);  // NOLINT
-}
+using sqlite::bind_blob;
+using sqlite::bind_text;
+using sqlite::column_blob;
+using sqlite::column_text;
 
 class SqliteReissueStore final : public ReissueJobStore {
  public:
