@@ -6,17 +6,20 @@
 #                                       compile_commands.json (cmake -S . -B build exports it)
 # Files listed by git (tracked plus untracked, not ignored), or find outside a git checkout;
 # those missing from compile_commands.json are skipped with a note. Set CLANG_TIDY to use
-# another binary, LINT_JOBS to change the parallelism (default 2).
+# another binary, LINT_JOBS to change the parallelism (default 2), LINT_FILE_CPU the CPU seconds
+# one file may take (default 300; CPU, not wall time, since CI runs lint at nice 19 beside the
+# builds): a dataflow check gone exponential then fails its file instead of stalling the CI.
 # Exit: 0 clean, 1 any clang-tidy warning/error or setup problem, 2 usage error.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 clang_tidy=${CLANG_TIDY:-clang-tidy-16}
 jobs=${LINT_JOBS:-2}
+file_cpu=${LINT_FILE_CPU:-300}
 dirs=(core hsm scheduler tools)
 
 case "${1:-}" in
-  -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   -*) echo "lint: unknown option '$1' (usage: $0 [BUILD_DIR])" >&2; exit 2 ;;
 esac
 if [ $# -gt 1 ]; then
@@ -95,13 +98,19 @@ trap 'rm -f "$failed_list"' EXIT
 # (-Wlogical-op, -Wuseless-cast, ...) from being errors under clang. Clang's own warnings for the
 # build's -W flags still show, as clang-diagnostic-<name>, and WarningsAsErrors: '*' makes them
 # errors too (-Wno-error only keeps their names visible, so NOLINT(clang-diagnostic-...) works).
-export clang_tidy build_dir failed_list
+export clang_tidy build_dir failed_list file_cpu
 # shellcheck disable=SC2016  # the inner script expands its own variables
 printf '%s\0' "${files[@]}" | xargs -0 -n1 -P"$jobs" bash -c '
   f=$1
-  if out=$("$clang_tidy" -p "$build_dir" --quiet \
-      --extra-arg=-Wno-unknown-warning-option --extra-arg=-Wno-error "$f" 2>&1); then
+  rc=0
+  out=$(ulimit -t "$file_cpu" && exec "$clang_tidy" -p "$build_dir" --quiet \
+      --extra-arg=-Wno-unknown-warning-option --extra-arg=-Wno-error "$f" 2>&1) || rc=$?
+  if [ "$rc" = 0 ]; then
     echo "ok    $f"
+  elif [ "$rc" -gt 128 ]; then  # killed: SIGXCPU at the CPU limit, or another signal
+    printf "FAIL  %s\nclang-tidy was killed by signal %s after at most %s CPU seconds (LINT_FILE_CPU);%s\n" \
+      "$f" "$((rc - 128))" "$file_cpu" " split the function a dataflow check is stuck in"
+    echo "$f" >>"$failed_list"
   else
     printf "FAIL  %s\n%s\n" "$f" "$(grep -v -E "^[0-9]+ warnings? (and [0-9]+ errors? )?generated\.$" <<<"$out")"
     echo "$f" >>"$failed_list"
