@@ -34,6 +34,9 @@ packages=(
   # the ledger (issue 6): SQLite store, PostgreSQL store (libpqxx 6.4) and the PostgreSQL 15
   # server its tests start (initdb/pg_ctl from /usr/lib/postgresql/15/bin)
   libsqlite3-dev libpqxx-dev postgresql
+  # the .deb (cpack -G DEB): dpkg-shlibdeps computes Depends and reads ELF files with `file`;
+  # its test verifies the systemd unit with systemd-analyze
+  dpkg-dev file systemd
 )
 
 export DEBIAN_FRONTEND=noninteractive

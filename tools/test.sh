@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README Quick start, command 2: install what is needed, build, and run the whole test suite —
 # a normal build (all tests), an ASan+UBSan build (all tests but the `repo` checks — layout and
-# format, which compile nothing — and any labelled `long`), a TSan build (tests labelled
-# `concurrency`), the libFuzzer targets (tools/fuzz.sh) and clang-tidy (tools/lint.sh).
+# format, which compile nothing —, the .deb check (`package`) and any labelled `long`), a TSan
+# build (tests labelled `concurrency`), the libFuzzer targets (tools/fuzz.sh) and clang-tidy (tools/lint.sh).
 # Runs as root on a fresh Debian 12; CI runs exactly this (.ci/run). Each stage prints its time.
 # The normal build's tests run last, once, so the closing line is ctest's summary of every test.
 # Set SIGNET_SKIP_INSTALL=1 to skip apt when the packages are known present.
@@ -53,7 +53,7 @@ build build/ci-release all -- -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEA
 stage "ASan+UBSan build: all tests except long ones"
 build build/ci-asan all -- -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=address,undefined \
   -DSIGNET_UNITY=ON
-(cd build/ci-asan && ctest -j "$jobs" --output-on-failure -LE 'long|repo')
+(cd build/ci-asan && ctest -j "$jobs" --output-on-failure -LE 'long|repo|package')
 
 stage "libFuzzer (clang): every parser, ${SIGNET_FUZZ_SECONDS:-20} s each"
 bash tools/fuzz.sh

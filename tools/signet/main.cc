@@ -22,8 +22,8 @@ constexpr int kExitRetry = 75;
 int run(int argc, char** argv) {
   using signet::cli::Context;
   CLI::App app{"signet: issue and rotate Kubernetes certificates with CA keys kept in an HSM"};
-  app.set_version_flag("--version", std::string("signet 0.1.0, scheduler ") +
-                                        std::string(signet::scheduler::version()));
+  app.set_version_flag(
+      "--version", std::string("signet " SIGNET_VERSION " (") + signet::scheduler::version() + ")");
   app.require_subcommand(1);
   app.fallthrough();
   Context ctx;

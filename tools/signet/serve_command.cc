@@ -41,17 +41,13 @@ Result<serve::ServerConfig> load_config(const ServeOptions& o) {
   return config;
 }
 
-Result<serve::TlsIdentity> load_tls_identity(const Context& ctx, const serve::TlsConfig& tls) {
+Result<serve::TlsIdentity> load_tls_identity(const serve::TlsConfig& tls) {
   serve::TlsIdentity identity;
   SIGNET_ASSIGN_OR_RETURN(identity.certificate_chain_pem,
                           read_file_limited(tls.certificate, 1 << 20, "TLS certificate"));
-  // Only file: keys today (ServerConfig::parse refuses others); like CA keys, a key outside a
-  // token needs the explicit flag.
-  if (!ctx.allow_software_key) {
-    return fail(ErrorCode::kFailedPrecondition,
-                "refusing a software TLS key (" + tls.key.substr(0, 128) +
-                    "): pass --allow-software-key (a token key through the provider comes later)");
-  }
+  // Only file: keys today (ServerConfig::parse refuses others). Unlike a CA key, the server's
+  // TLS key is the usual file a web server holds (it signs handshakes, not certificates), so
+  // --allow-software-key, which guards CA keys, is not asked for; the config names it on purpose.
   SIGNET_ASSIGN_OR_RETURN(identity.key, serve::load_private_key_file(tls.key.substr(5)));
   return identity;
 }
@@ -76,7 +72,7 @@ Status serve_command(const Context& ctx, const ServeOptions& o) {
   SIGNET_RETURN_IF_ERROR(config.check_against(profiles));
   serve::ServerParts parts{std::move(config), std::move(profiles), {}, nullptr, std::nullopt};
   if (parts.config.tls) {
-    SIGNET_ASSIGN_OR_RETURN(parts.tls_identity, load_tls_identity(ctx, *parts.config.tls));
+    SIGNET_ASSIGN_OR_RETURN(parts.tls_identity, load_tls_identity(*parts.config.tls));
   }
   SIGNET_ASSIGN_OR_RETURN(parts.cas, open_cas(ctx, parts.config));
   // Every certificate goes to the ledger before it is returned; "record_file" adds a JSON-lines

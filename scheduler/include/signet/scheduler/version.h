@@ -1,11 +1,12 @@
-// The scheduler module's placeholder entry point until the pipeline issue lands.
+// What `signet --version` reports of the scheduler: the on-disk formats this build reads and
+// writes, so an operator can tell whether two signet processes may share one ledger.
 #pragma once
 
-#include <string_view>
+#include <string>
 
 namespace signet::scheduler {
 
-// The scheduler's schema/protocol generation, for `signet --version`.
-[[nodiscard]] std::string_view version() noexcept;
+// "ledger schema N, reissue schema M" (ledger_store.h, reissue_job.h).
+[[nodiscard]] std::string version();
 
 }  // namespace signet::scheduler
