@@ -2,15 +2,20 @@
 // over a kubeadm PKI directory, certificate files, kubeconfigs and TLS endpoints. The sources
 // (expiry_sources.h) fill one inventory; one report (expiry_report.h) is printed from it.
 #include <charconv>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <openssl/x509.h>
+
 #include "signet/core/duration.h"
 
 #include "commands.h"
+#include "expiry_ledger.h"
 #include "expiry_report.h"
 #include "expiry_sources.h"
+#include "ledger_access.h"
 
 namespace signet::cli {
 namespace {
@@ -26,7 +31,51 @@ struct CheckExpirationOptions {
   std::vector<std::string> endpoints;
   std::string warn_within;
   std::string timeout = "10s";
+  bool from_ledger = false;  // --ledger given (with or without a location)
+  std::string ledger;        // its location, when given one
+  std::size_t ledger_limit = 100;
 };
+
+// Recently expired ledger certificates are still shown: one that expired yesterday may still
+// be deployed, and that is what an operator is looking for.
+constexpr std::int64_t kLedgerExpiredWindow = std::int64_t{30} * 24 * 3600;
+
+// The ledger's certificates (soonest expiry first, within --warn-within when given) and the
+// state's CAs that issued them.
+Status add_ledger_rows(const Context& ctx, const CheckExpirationOptions& o,
+                       const expiry::ReportOptions& options, expiry::Inventory& inventory) {
+  Context at = ctx;
+  if (!o.ledger.empty()) at.ledger_flag = o.ledger;
+  SIGNET_ASSIGN_OR_RETURN(auto store, open_ledger(at));
+  expiry::LedgerSource source;
+  source.now = unix_now();
+  source.expired_for = kLedgerExpiredWindow;
+  source.limit = o.ledger_limit;
+  if (options.warn_within) source.until = source.now + options.warn_within->count();
+  SIGNET_ASSIGN_OR_RETURN(const expiry::LedgerSummary summary,
+                          expiry::add_ledger(inventory, *store, source));
+  for (const auto& issuer : summary.issuers) {
+    auto ca = ctx.state().load_ca(issuer);
+    expiry::NamedCertificate entry;
+    entry.name = issuer;
+    entry.source = "state CA " + issuer;
+    entry.role = expiry::CertRole::kAuthority;
+    entry.kind = expiry::SourceKind::kLedger;
+    if (ca) {
+      const ByteView der = ca->certificate.der();
+      const unsigned char* p = der.data();
+      entry.cert.reset(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+    } else {
+      entry.missing = ca.error().message();
+    }
+    inventory.entries.push_back(std::move(entry));
+  }
+  if (summary.shown + summary.revoked < summary.matched && ctx.mode() == OutputMode::kText) {
+    std::cerr << "signet: ledger: showing " << summary.shown << " of " << summary.matched
+              << " records in the window (--ledger-limit " << o.ledger_limit << ")\n";
+  }
+  return {};
+}
 
 // "30d" (days, which operators think in) or a Kubernetes duration ("720h", "90m").
 Result<std::chrono::seconds> parse_warn_duration(const std::string& text, std::string_view flag) {
@@ -47,9 +96,15 @@ Result<std::chrono::seconds> parse_warn_duration(const std::string& text, std::s
 }
 
 Status check_expiration(Context& ctx, const CheckExpirationOptions& o) {
-  if (o.files.empty() && o.pki_dir.empty() && o.kubeconfigs.empty() && o.endpoints.empty()) {
+  if (o.files.empty() && o.pki_dir.empty() && o.kubeconfigs.empty() && o.endpoints.empty() &&
+      !o.from_ledger) {
+    return fail(
+        ErrorCode::kInvalidArgument,
+        "certs check-expiration: give --pki-dir, --kubeconfig, --endpoint, --ledger or FILE");
+  }
+  if (o.ledger_limit == 0 || o.ledger_limit > 100000) {
     return fail(ErrorCode::kInvalidArgument,
-                "certs check-expiration: give --pki-dir, --kubeconfig, --endpoint or FILE");
+                "--ledger-limit must be 1-100000, got " + std::to_string(o.ledger_limit));
   }
   expiry::ReportOptions options;
   if (!o.warn_within.empty()) {
@@ -74,6 +129,7 @@ Status check_expiration(Context& ctx, const CheckExpirationOptions& o) {
         expiry::add_kubeconfig(inventory, k, std::filesystem::path(k).filename().string()));
   }
   SIGNET_RETURN_IF_ERROR(expiry::add_files(inventory, o.files));
+  if (o.from_ledger) SIGNET_RETURN_IF_ERROR(add_ledger_rows(ctx, o, options, inventory));
   for (const auto& e : endpoints) {
     SIGNET_RETURN_IF_ERROR(expiry::add_endpoint(
         inventory, e, std::chrono::duration_cast<std::chrono::milliseconds>(timeout)));
@@ -110,12 +166,27 @@ void register_certs_commands(CLI::App& app, Context& ctx, Action& action) {
                   "flag certificates expiring within this (30d, 720h); exit code 3 if any");
   cmd->add_option("--timeout", o->timeout, "connect and handshake timeout per endpoint")
       ->default_str("10s");
+  // --ledger alone: the ledger signet uses (signet --ledger, config.json, <state>/ledger.sqlite);
+  // --ledger LOCATION: that SQLite file or postgresql:// URI.
+  cmd->add_option_function<std::string>(
+         "--ledger",
+         [o](const std::string& where) {
+           o->from_ledger = true;
+           o->ledger = where;
+         },
+         "add the certificates signet issued (unrevoked, expiring or expired within 30 days "
+         "or later), soonest first; optionally the ledger's location")
+      ->expected(0, 1)
+      ->allow_extra_args(false);
+  cmd->add_option("--ledger-limit", o->ledger_limit,
+                  "rows from the ledger at most (default 100; 1-100000)");
   cmd->footer(
       "Examples:\n"
       "  signet certs check-expiration --pki-dir /etc/kubernetes/pki\n"
       "  signet certs check-expiration --kubeconfig ~/.kube/config --output json\n"
       "  signet certs check-expiration --endpoint 10.0.0.1:6443 --pki-dir /etc/kubernetes/pki\n"
       "  signet certs check-expiration --warn-within 30d /etc/ssl/certs/my-bundle.pem || alert\n"
+      "  signet certs check-expiration --ledger --warn-within 720h --ledger-limit 1000\n"
       "Exit codes: 0 report printed (nothing flagged), 3 something expired or expires within\n"
       "--warn-within, 1 bad input, 2 usage, 75 an endpoint was unreachable (retry later).\n"
       "Missing files of a PKI directory are reported as !MISSING!, not errors.");

@@ -20,7 +20,7 @@ enum class CertRole { kCertificate, kAuthority };
 
 // What kind of source a certificate came from (JSON "source_kind"; endpoint chains are verified
 // only against CAs from the other kinds).
-enum class SourceKind { kFile, kPkiDir, kKubeconfig, kEndpoint };
+enum class SourceKind { kFile, kPkiDir, kKubeconfig, kEndpoint, kLedger };
 
 struct NamedCertificate {
   std::string name;    // "apiserver", "admin.conf", "bundle.pem#2", "127.0.0.1:6443#1"
