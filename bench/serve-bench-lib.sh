@@ -163,8 +163,10 @@ sb_wrk() {
     "${sb_url[$name]}" -- "$work/bodies.lua" $delay 2>&1) || sb_die "$name: wrk failed: $out"
   line=$(grep '^{"requests"' <<<"$out" | tail -1)
   [[ -n $line ]] || sb_die "$name: no JSON line from wrk: $out"
-  if ! jq -e '.non2xx == 0 and ([.socket_errors[]] | add) == 0 and .requests > 0' \
-    <<<"$line" >/dev/null; then
+  # SB_WRK_KEEP_GOING=1 (the soak): return the line and let the caller judge the errors.
+  if [[ -z ${SB_WRK_KEEP_GOING:-} ]] &&
+    ! jq -e '.non2xx == 0 and ([.socket_errors[]] | add) == 0 and .requests > 0' \
+      <<<"$line" >/dev/null; then
     sb_die "$name: errors under load (non-2xx or socket errors): $line"$'\n'"$out"
   fi
   echo "$line"
