@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154  # the caller sets signet_bin, softhsm, work and bench_dir
 # Shared by bench/compare-serve.sh and bench/soak-serve.sh (signet issue 7): the PKI both servers
 # use, starting/stopping them, the checked first request, one wrk run. Sourced, not run.
 #
@@ -25,7 +27,7 @@ sb_free_port() {
 # P-256) each in its own state directory, the cfssl configs and the precomputed request bodies.
 sb_setup() {
   local csrs=$1
-  cd "$work"
+  cd "$work" || return
   mkdir tokens
   printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$work" >softhsm2.conf
   export SOFTHSM2_CONF=$work/softhsm2.conf
@@ -93,13 +95,13 @@ sb_started=()
 
 # sb_start_signet NAME STATE CA IO SIGN: waits (≤ 30 s) for "listening on https://…".
 sb_start_signet() {
-  local name=$1 state=$2 ca=$3 i
+  local name=$1 state=$2 ca=$3 _
   sb_signet_config "$name" "$ca" "$4" "$5"
   "$signet_bin" --state "$work/$state" --allow-software-key serve --config "$work/serve-$name.json" \
     </dev/null >"$work/$name.out" 2>"$work/$name.err" &
   sb_pid[$name]=$!
   sb_started+=("${sb_pid[$name]}")
-  for i in $(seq 1 300); do
+  for _ in $(seq 1 300); do
     if grep -q 'listening on https://' "$work/$name.out"; then
       sb_url[$name]=$(grep -o 'https://[0-9.:]*' "$work/$name.out" | head -1)
       sb_ca[$name]=$work/${ca#bench-}-ca.crt
@@ -114,7 +116,7 @@ sb_start_signet() {
 # sb_start_cfssl NAME CA_PREFIX: cfssl 1.2.0 serves TLS with -tls-cert/-tls-key (no client
 # certificate asked: no -mutual-tls-ca). -loglevel 2 (warning): neither server logs per request.
 sb_start_cfssl() {
-  local name=$1 prefix=$2 port i
+  local name=$1 prefix=$2 port _
   port=$(sb_free_port)
   cfssl serve -address 127.0.0.1 -port "$port" -ca "$work/$prefix-ca.crt" \
     -ca-key "$work/$prefix-ca.key" -config "$work/cfssl.json" -tls-cert "$work/tls.crt" \
@@ -123,7 +125,7 @@ sb_start_cfssl() {
   sb_started+=("${sb_pid[$name]}")
   sb_url[$name]=https://127.0.0.1:$port
   sb_ca[$name]=$work/$prefix-ca.crt
-  for i in $(seq 1 300); do
+  for _ in $(seq 1 300); do
     curl -s -o /dev/null --cacert "$work/tls-ca.crt" "${sb_url[$name]}/api/v1/cfssl/info" \
       -d '{}' && return 0
     kill -0 "${sb_pid[$name]}" 2>/dev/null || sb_die "$name exited: $(cat "$work/$name.err")"
@@ -160,7 +162,7 @@ sb_check() {
 sb_wrk() {
   local name=$1 seconds=$2 conns=$3 threads=$4 delay=${5:-} out line
   out=$(wrk -t "$threads" -c "$conns" -d "${seconds}s" --timeout 10s -s "$bench_dir/serve-authsign.lua" \
-    "${sb_url[$name]}" -- "$work/bodies.lua" $delay 2>&1) || sb_die "$name: wrk failed: $out"
+    "${sb_url[$name]}" -- "$work/bodies.lua" ${delay:+"$delay"} 2>&1) || sb_die "$name: wrk failed: $out"
   line=$(grep '^{"requests"' <<<"$out" | tail -1)
   [[ -n $line ]] || sb_die "$name: no JSON line from wrk: $out"
   # SB_WRK_KEEP_GOING=1 (the soak): return the line and let the caller judge the errors.

@@ -15,7 +15,7 @@
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-build=build/dev minutes=10 rate= load=0.8 ca=p256 connections=16 wrk_threads=2 csrs=1000
+build=build/dev minutes=10 rate='' load=0.8 ca=p256 connections=16 wrk_threads=2 csrs=1000
 capacity_seconds=10 output=text
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 while (($#)); do
