@@ -34,6 +34,8 @@ packages=(
   # the ledger (issue 6): SQLite store, PostgreSQL store (libpqxx 6.4) and the PostgreSQL 15
   # server its tests start (initdb/pg_ctl from /usr/lib/postgresql/15/bin)
   libsqlite3-dev libpqxx-dev postgresql
+  # bench/compare-serve.sh, bench/soak-serve.sh (issue 7): the HTTP load generator (bench only)
+  wrk
 )
 
 export DEBIAN_FRONTEND=noninteractive
