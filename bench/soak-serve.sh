@@ -54,7 +54,7 @@ trap 'sb_stop_all; rm -rf "$work"' EXIT
 export SIGNET_HOME=$work/state-none
 sb_setup "$csrs"
 name=signet-$ca
-sb_start_signet "$name" "state-$ca" "bench-$ca" 2 2
+sb_start_signet "$name" "state-$ca" "bench-$ca" 2 "$connections"  # sign_threads: compare-serve.sh
 pid=${sb_pid[$name]}
 sb_check "$name"
 sb_wrk "$name" 1 "$connections" "$wrk_threads" >/dev/null  # warm-up
