@@ -37,6 +37,8 @@ packages=(
   # the .deb (cpack -G DEB): dpkg-shlibdeps computes Depends and reads ELF files with `file`;
   # its test verifies the systemd unit with systemd-analyze
   dpkg-dev file systemd
+  # bench/compare-serve.sh, bench/soak-serve.sh (issue 7): the HTTP load generator (bench only)
+  wrk
 )
 
 export DEBIAN_FRONTEND=noninteractive
