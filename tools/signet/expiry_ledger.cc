@@ -37,7 +37,8 @@ void add_rows(Inventory& inventory, const std::vector<ledger::CertificateRecord>
     entry.source = "ledger " + r.issuer + " serial " + to_hex(r.serial);
     entry.role = CertRole::kCertificate;
     entry.kind = SourceKind::kLedger;
-    if (!cert) entry.missing = "the ledger's DER for serial " + to_hex(r.serial) + " does not parse";
+    if (!cert)
+      entry.missing = "the ledger's DER for serial " + to_hex(r.serial) + " does not parse";
     entry.cert = std::move(cert);
     inventory.entries.push_back(std::move(entry));
     summary.issuers.insert(r.issuer);
