@@ -223,7 +223,7 @@ Result<TlsConfig> parse_tls(const json& j, const std::filesystem::path& base) {
     t.client_certificates = ClientCertificates::kOptional;
   } else {
     return fail(bad("tls.client_certificates",
-                    "must be \"require\" or \"optional\", got '" + mode.substr(0, 80) + "'"));
+                    R"(must be "require" or "optional", got ')" + mode.substr(0, 80) + "'"));
   }
   if (t.client_cas.empty()) {
     return fail(bad("tls.client_ca",
@@ -292,7 +292,7 @@ Result<ClientRule> parse_client(const json& j, const std::string& field) {
   SIGNET_ASSIGN_OR_RETURN(const std::string subject, string_at(j, field, "subject", false));
   SIGNET_ASSIGN_OR_RETURN(const std::string pin, string_at(j, field, "spki_sha256", false));
   if (subject.empty() == pin.empty()) {
-    return fail(bad(field, "needs exactly one of \"subject\" or \"spki_sha256\""));
+    return fail(bad(field, R"(needs exactly one of "subject" or "spki_sha256")"));
   }
   if (!subject.empty()) {
     auto dn = parse_distinguished_name(subject);
