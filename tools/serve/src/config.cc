@@ -401,7 +401,12 @@ Result<std::chrono::system_clock::time_point> parse_rfc3339_utc(std::string_view
     const auto [ptr, ec] = std::from_chars(first, first + len, out);
     return ec == std::errc() && ptr == first + len;
   };
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  int y = 0;
+  int mo = 0;
+  int d = 0;
+  int h = 0;
+  int mi = 0;
+  int s = 0;
   if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) ||
       !num(17, 2, s)) {
     return refuse();
@@ -516,7 +521,7 @@ Status ServerConfig::check_against(const ProfileSet& profiles) const {
       const Profile* profile = profiles.find(p);
       if (profile == nullptr) {
         std::string known;
-        for (const auto& n : profiles.names()) known += (known.empty() ? "" : ", ") + n;
+        for (const auto& n : profiles.names()) known.append(known.empty() ? "" : ", ").append(n);
         return fail(bad(who + ".profiles", "unknown profile '" + p + "' (known: " + known + ")"));
       }
       if (profile->kind() != ProfileKind::kLeaf) {
