@@ -522,7 +522,9 @@ Status ServerConfig::check_against(const ProfileSet& profiles) const {
       if (profile == nullptr) {
         std::string known;
         for (const auto& n : profiles.names()) known.append(known.empty() ? "" : ", ").append(n);
-        return fail(bad(who + ".profiles", "unknown profile '" + p + "' (known: " + known + ")"));
+        std::string rule = "unknown profile '" + p + "' (known: ";
+        rule.append(known).append(")");
+        return fail(bad(who + ".profiles", rule));
       }
       if (profile->kind() != ProfileKind::kLeaf) {
         return fail(bad(who + ".profiles", "'" + p +
