@@ -1,6 +1,6 @@
 // record_from_certificate: the ledger record of a certificate signet just issued, read back from
-// its DER with OpenSSL. One d2i_X509 per certificate, off the signing path (the caller records
-// after the signature; the group-commit writer batches the database side).
+// its DER: with signet's DER reader (ledger_record_der.cc), or with OpenSSL when that reader
+// declines (unusual forms, and every malformed input, so messages come from one place).
 #include <arpa/inet.h>
 
 #include <array>
@@ -17,6 +17,7 @@
 #include "signet/core/ossl.h"
 
 #include "fetched_digest.h"
+#include "ledger_record_der.h"
 #include "ossl_der.h"
 #include "tbs_template.h"
 
@@ -85,25 +86,12 @@ Result<std::vector<std::string>> san_strings(X509* cert) {
 
 }  // namespace
 
-Result<CertificateRecord> record_from_certificate(ByteView der, const IssuanceContext& context) {
-  if (der.empty() || der.size() > kMaxDerBytes) {
-    return invalid("certificate DER must be 1.." + std::to_string(kMaxDerBytes) + " bytes, got " +
-                   std::to_string(der.size()));
-  }
+Status read_record_fields_openssl(ByteView der, CertificateRecord& r) {
   const unsigned char* p = der.data();
   const ossl::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));  // NOLINT
   if (!cert || p != der.data() + der.size()) {
     return invalid("not one DER X.509 certificate: " + ossl::drain_errors());
   }
-  CertificateRecord r;
-  r.issuer = context.issuer;
-  r.ca_generation = context.ca_generation;
-  r.profile = context.profile;
-  r.requester = context.requester;
-  r.request_id = context.request_id;
-  r.issued_at = context.issued_at;
-  r.der.assign(der.begin(), der.end());
-
   const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
   if (ASN1_STRING_type(serial) != V_ASN1_INTEGER) {
     return invalid("certificate serial is negative (RFC 5280 §4.1.2.2: positive)");
@@ -132,6 +120,23 @@ Result<CertificateRecord> record_from_certificate(ByteView der, const IssuanceCo
   SIGNET_RETURN_IF_ERROR(
       thread_digest(fetched_digest(DigestAlgorithm::kSha256), spki, r.spki_sha256.data()));
   ossl::drain_errors();
+  return {};
+}
+
+Result<CertificateRecord> record_from_certificate(ByteView der, const IssuanceContext& context) {
+  if (der.empty() || der.size() > kMaxDerBytes) {
+    return invalid("certificate DER must be 1.." + std::to_string(kMaxDerBytes) + " bytes, got " +
+                   std::to_string(der.size()));
+  }
+  CertificateRecord r;
+  r.issuer = context.issuer;
+  r.ca_generation = context.ca_generation;
+  r.profile = context.profile;
+  r.requester = context.requester;
+  r.request_id = context.request_id;
+  r.issued_at = context.issued_at;
+  r.der.assign(der.begin(), der.end());
+  if (!read_record_fields(der, r)) SIGNET_RETURN_IF_ERROR(read_record_fields_openssl(der, r));
   SIGNET_RETURN_IF_ERROR(check_record(r));
   return r;
 }
