@@ -24,6 +24,9 @@ struct ServedCa {
   std::string certificate_pem;
   std::string chain_pem;
   std::shared_ptr<Signer> signer;
+  // GET /v1/ca/NAME: the CA certificate, then every parent the state directory knows, root
+  // included (a bundle `openssl verify -CAfile` takes). Empty: certificate_pem + chain_pem.
+  std::string bundle_pem;
 };
 
 // One issued certificate as the recorder sees it, before any byte of it leaves the server.
