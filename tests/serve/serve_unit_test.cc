@@ -149,6 +149,16 @@ TEST(MetricsTest, HistogramBucketsAreCumulativeWithInclusiveUpperBounds) {
   EXPECT_EQ(buckets, static_cast<int>(LatencyHistogram::kBounds.size()) + 1);
 }
 
+TEST(MetricsTest, SignerGaugesPerCa) {
+  std::string out;
+  Metrics::format_signer_gauges(out, {{"kubernetes", SignerLoad{8, 3, 2}}, {"etcd", {}}});
+  EXPECT_TRUE(has_line(out, "# TYPE signet_signer_sessions gauge")) << out;
+  EXPECT_TRUE(has_line(out, R"(signet_signer_sessions{ca="kubernetes"} 8)")) << out;
+  EXPECT_TRUE(has_line(out, R"(signet_signer_sessions_in_use{ca="kubernetes"} 3)")) << out;
+  EXPECT_TRUE(has_line(out, R"(signet_signer_waiters{ca="kubernetes"} 2)")) << out;
+  EXPECT_TRUE(has_line(out, R"(signet_signer_waiters{ca="etcd"} 0)")) << out;
+}
+
 TEST(MetricsTest, LabelValuesAreEscaped) {
   const std::vector<std::pair<std::string, std::string>> pairs = {{"ca\"x", "p\\q\nr"}};
   Metrics m(pairs);

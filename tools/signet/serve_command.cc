@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "signet/core/duration.h"
+#include "signet/hsm/session_load.h"
 #include "signet/serve/config.h"
 #include "signet/serve/server.h"
 
@@ -82,9 +83,15 @@ Result<std::vector<serve::ServedCa>> open_cas(const Context& ctx,
     SIGNET_RETURN_IF_ERROR(check_signer_matches(stored.certificate, *signer));
     SIGNET_ASSIGN_OR_RETURN(std::string chain, ctx.state().chain_pem(name));
     SIGNET_ASSIGN_OR_RETURN(std::string bundle, ca_bundle(ctx, stored, name));
+    std::shared_ptr<Signer> shared(std::move(signer));
+    // The /metrics gauges: the token signer's session pool, read per scrape.
+    auto load = [shared]() -> std::optional<serve::SignerLoad> {
+      const auto l = hsm::session_load(*shared);
+      if (!l) return std::nullopt;
+      return serve::SignerLoad{l->sessions, l->sessions_in_use, l->waiters};
+    };
     cas.push_back({name, std::move(stored.certificate), std::move(stored.certificate_pem),
-                   std::move(chain), std::shared_ptr<Signer>(std::move(signer)),
-                   std::move(bundle)});
+                   std::move(chain), std::move(shared), std::move(bundle), std::move(load)});
   }
   return cas;
 }

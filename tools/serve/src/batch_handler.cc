@@ -6,8 +6,10 @@
 // rate limit fail the whole call with nothing issued; anything wrong with one item (its JSON,
 // its CSR, its profile, the caller's grant for it, its signature) is that item's error only.
 // All the batch's signatures are in flight at once (Signer::submit: the token signer spreads them
-// over its sessions), then each certificate is recorded, in input order, before the answer.
+// over its sessions), then every certificate is recorded (IssuanceRecorder::record_all: one
+// group commit for the lot with the ledger) before the answer.
 #include <condition_variable>
+#include <initializer_list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -39,7 +41,6 @@ struct Item {
   std::optional<PendingIssue> pending;
   Result<Bytes> signature;
   std::chrono::nanoseconds sign_time{0};
-  std::optional<IssuedCertificate> certificate;
 };
 
 // One element of "requests": its id, then (unless the item is malformed) authorisation and the
@@ -68,8 +69,9 @@ void prepare_item(const Service& service, const Caller& caller, const json& j, s
   std::string csr;
   std::string profile;
   std::string ca;
+  using Field = std::pair<const char*, std::string*>;
   for (const auto& [key, out] :
-       {std::pair<const char*, std::string*>{"csr", &csr}, {"profile", &profile}, {"ca", &ca}}) {
+       std::initializer_list<Field>{{"csr", &csr}, {"profile", &profile}, {"ca", &ca}}) {
     const auto it = j.find(key);
     if (it == j.end() || it->is_null()) continue;
     if (!it->is_string())
@@ -145,17 +147,32 @@ Response sign_batch(const Service& service, const Request& request) {
     prepare_item(service, *caller, (*requests)[i], i, now, items[i]);
   }
   sign_all(items);
+  // Certified items, then all recorded together before any is returned.
+  std::vector<IssuanceRecord> records;
+  std::vector<std::size_t> record_of(items.size(), items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!items[i].pending) continue;
+    auto record = certify(service, *caller, std::move(*items[i].pending), items[i].signature,
+                          items[i].sign_time, kEndpoint, now);
+    if (!record) {
+      items[i].error = record.error();
+      continue;
+    }
+    record_of[i] = records.size();
+    records.push_back(std::move(*record));
+  }
+  const auto refused = record_issued(service, records);
   json results = json::array();
-  for (auto& item : items) {
-    if (item.pending) {
-      auto issued = finish_issue(service, *caller, std::move(*item.pending), item.signature,
-                                 item.sign_time, kEndpoint, now);
-      if (issued) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Item& item = items[i];
+    if (record_of[i] < records.size()) {
+      if (!refused[record_of[i]]) {
         results.push_back(
-            {{"id", item.id}, {"certificate", pem_encode("CERTIFICATE", issued->der)}});
+            {{"id", item.id},
+             {"certificate", pem_encode("CERTIFICATE", records[record_of[i]].certificate.der)}});
         continue;
       }
-      item.error = issued.error();
+      item.error = refused[record_of[i]];
     }
     service.metrics.error(Metrics::error_class(item.error->status));
     results.push_back({{"id", item.id},

@@ -22,11 +22,10 @@ Answer<PendingIssue> prepare_issue(const Authorized& authorized, ByteView csr,
   return PendingIssue{authorized, std::move(*prepared)};
 }
 
-Answer<IssuedCertificate> finish_issue(const Service& service, const Caller& caller,
-                                       PendingIssue&& pending, const Result<Bytes>& signature,
-                                       std::chrono::nanoseconds sign_time,
-                                       std::string_view endpoint,
-                                       std::chrono::system_clock::time_point now) {
+Answer<IssuanceRecord> certify(const Service& service, const Caller& caller, PendingIssue&& pending,
+                               const Result<Bytes>& signature, std::chrono::nanoseconds sign_time,
+                               std::string_view endpoint,
+                               std::chrono::system_clock::time_point now) {
   if (!signature) {
     Refusal r = refusal_from(signature.error());
     r.message = "signing failed: " + r.message;
@@ -35,19 +34,33 @@ Answer<IssuedCertificate> finish_issue(const Service& service, const Caller& cal
   service.metrics.sign_latency(sign_time);
   const ServedCa& ca = *pending.authorized.ca;
   const Profile& profile = *pending.authorized.profile;
-  IssuedCertificate issued = finish_certificate(std::move(pending.prepared), *signature);
-  // Persist before return: a certificate the recorder did not take is never sent.
-  const IssuanceRecord record{
-      ca.name, profile.name(), caller.requester, std::string(endpoint), issued, now};
+  return IssuanceRecord{ca.name,
+                        profile.name(),
+                        caller.requester,
+                        std::string(endpoint),
+                        finish_certificate(std::move(pending.prepared), *signature),
+                        now};
+}
+
+std::vector<std::optional<Refusal>> record_issued(const Service& service,
+                                                  const std::vector<IssuanceRecord>& records) {
+  std::vector<std::optional<Refusal>> out(records.size());
+  if (records.empty()) return out;
   const auto start = std::chrono::steady_clock::now();
-  auto recorded = service.recorder.record(record);
-  service.metrics.ledger_latency(std::chrono::steady_clock::now() - start);
-  if (!recorded) {
-    return refuse(503, 503,
-                  "certificate not returned: recording it failed: " + recorded.error().message());
+  const std::vector<Status> recorded = service.recorder.record_all(records);
+  // Each certificate waited this long for its commit.
+  const auto waited = std::chrono::steady_clock::now() - start;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    service.metrics.ledger_latency(waited);
+    if (i < recorded.size() && recorded[i]) {
+      service.metrics.signature(records[i].ca, records[i].profile);
+      continue;
+    }
+    const std::string why = i < recorded.size() ? recorded[i].error().message()
+                                                : std::string("the recorder gave no answer");
+    out[i] = Refusal{503, 503, "certificate not returned: recording it failed: " + why};
   }
-  service.metrics.signature(ca.name, profile.name());
-  return issued;
+  return out;
 }
 
 Answer<IssuedCertificate> issue_one(const Service& service, const Caller& caller,
@@ -58,8 +71,13 @@ Answer<IssuedCertificate> issue_one(const Service& service, const Caller& caller
   if (!pending) return tl::unexpected(pending.error());
   const auto start = std::chrono::steady_clock::now();
   const Result<Bytes> signature = authorized.ca->signer->sign(pending->prepared.signing_input);
-  return finish_issue(service, caller, std::move(*pending), signature,
-                      std::chrono::steady_clock::now() - start, endpoint, now);
+  auto record = certify(service, caller, std::move(*pending), signature,
+                        std::chrono::steady_clock::now() - start, endpoint, now);
+  if (!record) return tl::unexpected(record.error());
+  std::vector<IssuanceRecord> one;
+  one.push_back(std::move(*record));
+  if (auto refused = record_issued(service, one).front()) return tl::unexpected(*refused);
+  return std::move(one.front().certificate);
 }
 
 Answer<Caller> mtls_client(const Service& service, const Request& request, std::string_view what) {

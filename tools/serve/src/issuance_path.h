@@ -6,8 +6,10 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "signet/core/issuer.h"
 
@@ -27,17 +29,21 @@ struct PendingIssue {
                                                  const RequestOptions& options,
                                                  std::chrono::system_clock::time_point now);
 
-// The certificate from the signature, recorded (then counted in the metrics) before it is
-// returned; 503 when the signature or the recording failed (nothing is returned then).
-// `sign_time`: how long the signature took, for signet_sign_seconds.
-[[nodiscard]] Answer<IssuedCertificate> finish_issue(const Service& service, const Caller& caller,
-                                                     PendingIssue&& pending,
-                                                     const Result<Bytes>& signature,
-                                                     std::chrono::nanoseconds sign_time,
-                                                     std::string_view endpoint,
-                                                     std::chrono::system_clock::time_point now);
+// The certificate from the signature, as the recorder will see it; the signature's failure as
+// its refusal (503 for a token that timed out: retry). `sign_time` feeds signet_sign_seconds.
+[[nodiscard]] Answer<IssuanceRecord> certify(const Service& service, const Caller& caller,
+                                             PendingIssue&& pending, const Result<Bytes>& signature,
+                                             std::chrono::nanoseconds sign_time,
+                                             std::string_view endpoint,
+                                             std::chrono::system_clock::time_point now);
 
-// prepare_issue, a blocking Signer::sign, finish_issue.
+// Persist before return: records every certificate (IssuanceRecorder::record_all: together),
+// then counts each recorded one in the metrics. Element i is nullopt when records[i] may be
+// returned, else the 503 refusal that replaces it (nothing of it is returned).
+[[nodiscard]] std::vector<std::optional<Refusal>> record_issued(
+    const Service& service, const std::vector<IssuanceRecord>& records);
+
+// prepare_issue, a blocking Signer::sign, certify, record_issued.
 [[nodiscard]] Answer<IssuedCertificate> issue_one(const Service& service, const Caller& caller,
                                                   const Authorized& authorized, ByteView csr,
                                                   const RequestOptions& options,

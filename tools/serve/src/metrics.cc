@@ -129,6 +129,24 @@ std::string_view Metrics::error_class(unsigned status) noexcept {
   }
 }
 
+void Metrics::format_signer_gauges(std::string& out,
+                                   const std::vector<std::pair<std::string, SignerLoad>>& loads) {
+  const auto gauge = [&](std::string_view name, std::string_view help,
+                         std::size_t SignerLoad::*field) {
+    family(out, name, "gauge", help);
+    for (const auto& [ca, load] : loads) {
+      out.append(name).append("{ca=\"").append(label(ca)).append("\"} ");
+      out.append(std::to_string(load.*field)).append("\n");
+    }
+  };
+  gauge("signet_signer_sessions", "Token sessions the CA's signer may use at once.",
+        &SignerLoad::sessions);
+  gauge("signet_signer_sessions_in_use", "Token sessions leased to a signature now.",
+        &SignerLoad::sessions_in_use);
+  gauge("signet_signer_waiters", "Signatures waiting for a token session or for queue space.",
+        &SignerLoad::waiters);
+}
+
 std::string Metrics::format() const {
   std::string out;
   family(out, "signet_http_requests_total", "counter",

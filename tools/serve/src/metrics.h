@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "signet/serve/issuance.h"
+
 namespace signet::serve {
 
 // A histogram with fixed upper bounds (seconds), cumulative only when formatted.
@@ -73,6 +75,11 @@ class Metrics {
 
   // The whole exposition, "# HELP"/"# TYPE" before each family, ending in a newline.
   [[nodiscard]] std::string format() const;
+  // The gauges signet_signer_sessions{ca}, signet_signer_sessions_in_use{ca} and
+  // signet_signer_waiters{ca}, read at scrape time from each CA's Signer::load() (CAs whose
+  // signer has no session pool are left out).
+  static void format_signer_gauges(std::string& out,
+                                   const std::vector<std::pair<std::string, SignerLoad>>& loads);
 
  private:
   std::array<std::array<std::atomic<std::uint64_t>, kCodes.size()>, kEndpoints.size()> requests_{};

@@ -17,8 +17,14 @@ Response metrics_endpoint(const Service& service, const Request& request) {
       return cfssl_failure(r);
     }
   }
-  return Response{200, service.metrics.format(), "text/plain; version=0.0.4; charset=utf-8",
-                  std::nullopt};
+  std::string text = service.metrics.format();
+  std::vector<std::pair<std::string, SignerLoad>> loads;
+  for (const auto& ca : service.cas) {
+    if (!ca.load) continue;
+    if (auto load = ca.load()) loads.emplace_back(ca.name, *load);
+  }
+  Metrics::format_signer_gauges(text, loads);
+  return Response{200, std::move(text), "text/plain; version=0.0.4; charset=utf-8", std::nullopt};
 }
 
 }  // namespace signet::serve
