@@ -81,6 +81,33 @@ TEST_F(ServeEndpointsTest, CaChainIsTheBundleAServedLeafVerifiesAgainst) {
   EXPECT_EQ(http_status(post), "405");
 }
 
+TEST_F(ServeEndpointsTest, CaChainOfAnIntermediateIsTheCaThenItsParents) {
+  ASSERT_TRUE(ready_);
+  const std::string key = "pkcs11:token=cli;object=etcd-key?pin-source=" + pin_source();
+  auto r = signet({"key", "generate", "--algorithm", "ecdsa-p256", "--key", key});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = signet({"ca", "init", "--name", "etcd", "--parent", "kubernetes", "--key", key, "--subject",
+              "CN=etcd-ca", "--validity", "8760h", "--out", "etcd.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = signet({"sign", "--ca", "etcd", "--profile", "kubelet-client", "--csr", "node.csr", "--out",
+              "etcd-leaf.crt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json config = json::parse(read(config_));
+  config["cas"] = {"kubernetes", "etcd"};
+  put("serve.json", config.dump(2));
+  start_server();
+  const auto chain = get("https://" + https_ + "/v1/ca/etcd", mtls_);
+  ASSERT_EQ(http_status(chain), "200") << chain.out;
+  const std::string pem = chain.out.substr(0, chain.out.rfind('\n'));
+  EXPECT_EQ(pem, read("etcd.crt") + read("kubernetes.crt"));
+  put("etcd-chain.pem", pem);
+  // The bundle alone is a complete path for a leaf of the intermediate (openssl, strict).
+  const auto v =
+      tool({"openssl", "verify", "-x509_strict", "-CAfile", "etcd-chain.pem", "etcd-leaf.crt"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_NE(v.out.find("etcd-leaf.crt: OK"), std::string::npos) << v.out;
+}
+
 TEST_F(ServeEndpointsTest, BatchAnswersEachItemInOrderAndRecordsExactlyTheIssuedOnes) {
   ASSERT_TRUE(ready_);
   openssl_csr("node2", "/O=system:nodes/CN=system:node:n2");
