@@ -151,11 +151,12 @@ Response sign_batch(const Service& service, const Request& request) {
   std::vector<IssuanceRecord> records;
   std::vector<std::size_t> record_of(items.size(), items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].pending) continue;
-    auto record = certify(service, *caller, std::move(*items[i].pending), items[i].signature,
-                          items[i].sign_time, kEndpoint, now);
+    Item& item = items[i];
+    if (!item.pending) continue;
+    auto record = certify(service, *caller, std::move(*item.pending), item.signature,
+                          item.sign_time, kEndpoint, now);
     if (!record) {
-      items[i].error = record.error();
+      item.error = record.error();
       continue;
     }
     record_of[i] = records.size();
@@ -174,9 +175,11 @@ Response sign_batch(const Service& service, const Request& request) {
       }
       item.error = refused[record_of[i]];
     }
-    service.metrics.error(Metrics::error_class(item.error->status));
-    results.push_back({{"id", item.id},
-                       {"error", {{"code", item.error->code}, {"message", item.error->message}}}});
+    // Every item not issued has its error (prepare_item sets one or the other).
+    const Refusal error = item.error.value_or(Refusal{500, 500, "no result for this item"});
+    service.metrics.error(Metrics::error_class(error.status));
+    results.push_back(
+        {{"id", item.id}, {"error", {{"code", error.code}, {"message", error.message}}}});
   }
   const json answer = {{"results", std::move(results)}};
   return Response{200, answer.dump(-1, ' ', false, json::error_handler_t::replace),

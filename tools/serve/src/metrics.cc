@@ -56,7 +56,8 @@ void family(std::string& out, std::string_view name, std::string_view type, std:
 
 void LatencyHistogram::observe(std::chrono::nanoseconds d) noexcept {
   const double seconds = std::chrono::duration<double>(d).count();
-  const auto it = std::lower_bound(kBounds.begin(), kBounds.end(), seconds);  // le: inclusive
+  const auto* const it =
+      std::lower_bound(kBounds.begin(), kBounds.end(), seconds);  // le: inclusive
   buckets_[static_cast<std::size_t>(it - kBounds.begin())].fetch_add(1, kRelaxed);
   sum_ns_.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(d.count(), 0)), kRelaxed);
   count_.fetch_add(1, kRelaxed);
