@@ -106,6 +106,7 @@ TEST_F(ServeEndpointsTest, CaChainOfAnIntermediateIsTheCaThenItsParents) {
       tool({"openssl", "verify", "-x509_strict", "-CAfile", "etcd-chain.pem", "etcd-leaf.crt"});
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
   EXPECT_NE(v.out.find("etcd-leaf.crt: OK"), std::string::npos) << v.out;
+  EXPECT_EQ(stop_server(), 0);
 }
 
 TEST_F(ServeEndpointsTest, BatchAnswersEachItemInOrderAndRecordsExactlyTheIssuedOnes) {
@@ -178,6 +179,7 @@ TEST_F(ServeEndpointsTest, BatchAnswersEachItemInOrderAndRecordsExactlyTheIssued
             "sign batch: needs mutual TLS (a client certificate); the plain-HTTP listener "
             "serves only HMAC-authenticated /api/v1/cfssl/authsign");
   EXPECT_EQ(records(), 2U);
+  EXPECT_EQ(stop_server(), 0);  // drained; under sanitizers also leak-free
 }
 
 json k8s_object(const std::string& csr_pem, const std::vector<std::string>& usages, bool approved) {
@@ -237,6 +239,7 @@ TEST_F(ServeEndpointsTest, K8sCsrObjectComesBackIssuedOrFailedNamingTheRule) {
   const auto junk = curl("https://" + https_ + "/v1/k8s/csr", "junk.json", mtls_);
   EXPECT_EQ(http_status(junk), "400") << junk.out;
   EXPECT_EQ(records(), 1U);
+  EXPECT_EQ(stop_server(), 0);
 }
 
 // One exposition line: a name, optional {labels}, a value (Prometheus text format 0.0.4).
@@ -296,6 +299,7 @@ TEST_F(ServeEndpointsTest, MetricsCountRequestsSignaturesErrorsAndLatencies) {
   // On TLS only a client with a certificate scrapes (without one the handshake fails).
   EXPECT_EQ(http_status(get("https://" + https_ + "/metrics", mtls_)), "200");
   EXPECT_EQ(http_status(get("https://" + https_ + "/metrics", {})), "000");
+  EXPECT_EQ(stop_server(), 0);
 }
 
 TEST_F(ServeEndpointsTest, RateLimitAnswers429WithRetryAfterAndIssuesNothing) {
