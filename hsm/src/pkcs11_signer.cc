@@ -68,6 +68,11 @@ Pkcs11Signer::Pkcs11Signer(std::unique_ptr<SessionPool> pool, CK_OBJECT_HANDLE k
           options.max_queued == 0 ? pool_->capacity() : options.max_queued, options.session_wait,
           uri_)) {}
 
+SessionLoad Pkcs11Signer::load() const {
+  const auto [in_use, waiting] = pool_->usage();
+  return SessionLoad{pool_->capacity(), in_use, waiting + workers_->waiting()};
+}
+
 void Pkcs11Signer::submit(Bytes input, Completion done) {
   workers_->submit(std::move(input), std::move(done));
 }

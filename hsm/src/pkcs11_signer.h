@@ -9,6 +9,7 @@
 #include <string>
 
 #include "signet/core/signer.h"
+#include "signet/hsm/session_load.h"
 #include "signet/hsm/token.h"
 
 #include "p11.h"
@@ -32,6 +33,7 @@ class Pkcs11Signer final : public Signer {
   void submit(Bytes input, Completion done) override;
 
   [[nodiscard]] std::size_t sessions() const noexcept { return pool_->capacity(); }
+  [[nodiscard]] SessionLoad load() const;
 
  private:
   // One C_SignInit + C_Sign on a leased session; the raw token output.

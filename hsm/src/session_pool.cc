@@ -58,6 +58,11 @@ SessionPool::Lease::~Lease() {
   if (pool_ != nullptr) pool_->release(handle_, broken_, dead_);
 }
 
+std::pair<std::size_t, std::size_t> SessionPool::usage() {
+  const std::lock_guard lock(mutex_);
+  return {open_ - std::min(open_, idle_.size()), waiting_};
+}
+
 Result<SessionPool::Lease> SessionPool::acquire() {
   // PKCS#11 handles do not survive fork() (v2.40 §6.7.7): a child must initialise the module and
   // log in again. Refuse rather than hand the child its parent's sessions (pitfall 10).
@@ -72,8 +77,10 @@ Result<SessionPool::Lease> SessionPool::acquire() {
   }
   {
     std::unique_lock lock(mutex_);
+    ++waiting_;
     const bool ready = available_.wait_for(lock, options_.wait_timeout,
                                            [this] { return !idle_.empty() || open_ < capacity_; });
+    --waiting_;
     if (!ready) {
       return fail(ErrorCode::kDeadlineExceeded, "token '" + label_ + "': no session free after " +
                                                     std::to_string(options_.wait_timeout.count()) +

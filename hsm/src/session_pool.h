@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "signet/core/result.h"
@@ -82,6 +83,8 @@ class SessionPool {
   [[nodiscard]] CK_FUNCTION_LIST* fn() const noexcept { return module_->fn(); }
   [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
   [[nodiscard]] const std::string& label() const noexcept { return label_; }
+  // Sessions leased now and callers waiting in acquire() (monitoring: Signer::load).
+  [[nodiscard]] std::pair<std::size_t, std::size_t> usage();
 
  private:
   SessionPool(std::shared_ptr<p11::Module> module, CK_SLOT_ID slot, std::string label,
@@ -98,7 +101,8 @@ class SessionPool {
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<CK_SESSION_HANDLE> idle_;
-  std::size_t open_ = 0;  // sessions counted against capacity_: idle + leased + being opened
+  std::size_t open_ = 0;     // sessions counted against capacity_: idle + leased + being opened
+  std::size_t waiting_ = 0;  // callers inside acquire()'s wait
   std::mutex login_mutex_;
   p11::Session anchor_;
   std::optional<Error> refusal_;  // under login_mutex_: the login error that stopped the pool

@@ -32,6 +32,11 @@ void SessionWorkers::start_locked() {
   for (std::size_t i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { run(); });
 }
 
+std::size_t SessionWorkers::waiting() {
+  const std::lock_guard lock(mutex_);
+  return queue_.size() + waiting_submitters_;
+}
+
 void SessionWorkers::submit(Bytes input, Signer::Completion done) {
   bool closing = false;
   {

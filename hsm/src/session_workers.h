@@ -37,6 +37,8 @@ class SessionWorkers {
   ~SessionWorkers();
 
   void submit(Bytes input, Signer::Completion done);
+  // Jobs queued for a session thread plus submitters waiting for queue space (monitoring).
+  [[nodiscard]] std::size_t waiting();
 
  private:
   struct Job {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "signet/core/duration.h"
+#include "signet/hsm/session_load.h"
 #include "signet/serve/config.h"
 #include "signet/serve/server.h"
 
@@ -52,6 +53,23 @@ Result<serve::TlsIdentity> load_tls_identity(const serve::TlsConfig& tls) {
   return identity;
 }
 
+// The CA and its parents for GET /v1/ca/NAME: an adopted CA's chain.crt as imported (its
+// external parents, root included when it was given), else the parents signet made.
+Result<std::string> ca_bundle(const Context& ctx, const StoredCa& stored, const std::string& name) {
+  std::string bundle = stored.certificate_pem;
+  const auto add = [&bundle](const std::string& pem) {
+    if (!bundle.empty() && bundle.back() != '\n') bundle += '\n';
+    bundle += pem;
+  };
+  if (!stored.chain_pem.empty()) {
+    add(stored.chain_pem);
+    return bundle;
+  }
+  SIGNET_ASSIGN_OR_RETURN(const auto parents, ctx.state().ancestors(name));
+  for (const auto& parent : parents) add(parent.certificate_pem);
+  return bundle;
+}
+
 Result<std::vector<serve::ServedCa>> open_cas(const Context& ctx,
                                               const serve::ServerConfig& config) {
   std::vector<serve::ServedCa> cas;
@@ -60,8 +78,16 @@ Result<std::vector<serve::ServedCa>> open_cas(const Context& ctx,
     SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<Signer> signer, open_key(ctx, stored.record.key));
     SIGNET_RETURN_IF_ERROR(check_signer_matches(stored.certificate, *signer));
     SIGNET_ASSIGN_OR_RETURN(std::string chain, ctx.state().chain_pem(name));
+    SIGNET_ASSIGN_OR_RETURN(std::string bundle, ca_bundle(ctx, stored, name));
+    std::shared_ptr<Signer> shared(std::move(signer));
+    // The /metrics gauges: the token signer's session pool, read per scrape.
+    auto load = [shared]() -> std::optional<serve::SignerLoad> {
+      const auto l = hsm::session_load(*shared);
+      if (!l) return std::nullopt;
+      return serve::SignerLoad{l->sessions, l->sessions_in_use, l->waiters};
+    };
     cas.push_back({name, std::move(stored.certificate), std::move(stored.certificate_pem),
-                   std::move(chain), std::shared_ptr<Signer>(std::move(signer))});
+                   std::move(chain), std::move(shared), std::move(bundle), std::move(load)});
   }
   return cas;
 }

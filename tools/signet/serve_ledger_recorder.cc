@@ -1,7 +1,10 @@
 #include "serve_ledger_recorder.h"
 
 #include <chrono>
+#include <future>
+#include <optional>
 #include <utility>
+#include <vector>
 
 namespace signet::cli {
 
@@ -18,7 +21,9 @@ LedgerRecorder::~LedgerRecorder() {
   if (writer_) writer_->close();  // commits what was submitted before the store goes
 }
 
-Status LedgerRecorder::record(const serve::IssuanceRecord& record) {
+namespace {
+
+Result<ledger::CertificateRecord> row_of(const serve::IssuanceRecord& record) {
   const ledger::IssuanceContext context{
       record.ca,
       0,
@@ -27,12 +32,38 @@ Status LedgerRecorder::record(const serve::IssuanceRecord& record) {
       record.endpoint,
       std::chrono::duration_cast<std::chrono::seconds>(record.issued_at.time_since_epoch())
           .count()};
-  SIGNET_ASSIGN_OR_RETURN(ledger::CertificateRecord row,
-                          ledger::record_from_certificate(record.certificate.der, context));
+  return ledger::record_from_certificate(record.certificate.der, context);
+}
+
+Status in_ledger(Status s) {
+  return s.map_error([](Error e) { return std::move(e).context("ledger"); });
+}
+
+}  // namespace
+
+std::vector<Status> LedgerRecorder::record_all(const std::vector<serve::IssuanceRecord>& records) {
+  std::vector<Status> out(records.size());
+  std::vector<std::optional<std::future<Status>>> committed(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto row = row_of(records[i]);
+    if (!row) {
+      out[i] = fail(row.error());
+      continue;
+    }
+    committed[i] = writer_->submit(std::move(*row));
+  }
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (!committed[i]) continue;
+    out[i] = in_ledger(committed[i]->get());
+    if (out[i] && also_) out[i] = also_->record(records[i]);
+  }
+  return out;
+}
+
+Status LedgerRecorder::record(const serve::IssuanceRecord& record) {
+  SIGNET_ASSIGN_OR_RETURN(ledger::CertificateRecord row, row_of(record));
   // Persist before return: the answer waits for this record's batch to commit.
-  SIGNET_RETURN_IF_ERROR(writer_->submit(std::move(row)).get().map_error([](Error e) {
-    return std::move(e).context("ledger");
-  }));
+  SIGNET_RETURN_IF_ERROR(in_ledger(writer_->submit(std::move(row)).get()));
   if (also_) return also_->record(record);
   return {};
 }

@@ -14,6 +14,7 @@
 #include "authorization.h"
 #include "cfssl_envelope.h"
 #include "hmac_auth.h"
+#include "issuance_path.h"
 #include "service.h"
 
 namespace signet::serve {
@@ -103,16 +104,9 @@ Answer<SignRequest> parse_sign_request(std::string_view body) {
 
 Response sign_for(const Service& service, const Caller& caller, const SignRequest& req,
                   const std::string& endpoint) {
+  if (auto limited = rate_limited(service, caller)) return *limited;
   auto authorized = authorize(caller, req.label, req.profile, service.cas, service.profiles);
   if (!authorized) return cfssl_failure(authorized.error());
-  const ServedCa& ca = *authorized->ca;
-  const Profile& profile = *authorized->profile;
-
-  auto csr = Csr::parse(as_bytes(req.certificate_request));
-  if (!csr) {
-    return cfssl_failure(
-        {400, kCfsslCsrParseFailed, "certificate_request: " + csr.error().message()});
-  }
   RequestOptions options;
   options.hosts = req.hosts;
   if (!req.expiry.empty()) {
@@ -120,16 +114,9 @@ Response sign_for(const Service& service, const Caller& caller, const SignReques
     if (!v) return cfssl_failure({400, 400, "expiry: " + v.error().message()});
     options.validity = *v;
   }
-  const auto now = std::chrono::system_clock::now();
-  auto issued = issue_certificate(ca.certificate, *ca.signer, profile, *csr, now, options);
-  if (!issued) return cfssl_failure(refusal_from(issued.error()));
-
-  // Persist before return: a certificate the recorder did not take is never sent.
-  const IssuanceRecord record{ca.name, profile.name(), caller.requester, endpoint, *issued, now};
-  if (auto recorded = service.recorder.record(record); !recorded) {
-    return cfssl_failure(
-        {503, 503, "certificate not returned: recording it failed: " + recorded.error().message()});
-  }
+  auto issued =
+      issue_one(service, caller, *authorized, as_bytes(req.certificate_request), options, endpoint);
+  if (!issued) return cfssl_failure(issued.error());
   return cfssl_success({{"certificate", pem_encode("CERTIFICATE", issued->der)}});
 }
 

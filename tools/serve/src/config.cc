@@ -122,6 +122,36 @@ Result<std::size_t> size_at(const json& obj, const std::string& field, const cha
   return static_cast<std::size_t>(v);
 }
 
+// "rate_limit": {"per_second": R, "burst": B}: both numbers, R in (0, 1e6], B in [1, 1e6].
+Result<std::optional<RateLimit>> parse_rate_limit(const json& obj, const std::string& field) {
+  const auto it = obj.find("rate_limit");
+  if (it == obj.end() || it->is_null()) return std::optional<RateLimit>();
+  const std::string f = field + ".rate_limit";
+  if (!it->is_object()) return fail(bad(f, "must be an object, got " + shown(*it)));
+  SIGNET_RETURN_IF_ERROR(only_keys(*it, f, {"per_second", "burst"}));
+  constexpr double kMax = 1e6;
+  const auto number = [&](const char* key, double min, const char* min_text,
+                          bool inclusive) -> Result<double> {
+    const auto v = it->find(key);
+    if (v == it->end() || !v->is_number()) {
+      return fail(bad(f + "." + key, std::string("must be a number, got ") +
+                                         (v == it->end() ? "nothing" : shown(*v))));
+    }
+    const double d = v->get<double>();
+    const bool low_ok = inclusive ? d >= min : d > min;
+    if (!low_ok || !(d <= kMax)) {
+      return fail(bad(f + "." + key, std::string("must be ") +
+                                         (inclusive ? "at least " : "above ") + min_text +
+                                         " and at most 1e6, got " + shown(*v)));
+    }
+    return d;
+  };
+  RateLimit r;
+  SIGNET_ASSIGN_OR_RETURN(r.per_second, number("per_second", 0, "0", false));
+  SIGNET_ASSIGN_OR_RETURN(r.burst, number("burst", 1, "1", true));
+  return std::optional<RateLimit>(r);
+}
+
 Result<Grant> parse_grant(const json& obj, const std::string& field) {
   Grant g;
   SIGNET_ASSIGN_OR_RETURN(g.ca, string_at(obj, field, "ca", true));
@@ -135,6 +165,7 @@ Result<Grant> parse_grant(const json& obj, const std::string& field) {
     return fail(bad(field + ".default_profile",
                     "'" + g.default_profile + "' is not among this caller's profiles"));
   }
+  SIGNET_ASSIGN_OR_RETURN(g.rate_limit, parse_rate_limit(obj, field));
   return g;
 }
 
@@ -284,8 +315,9 @@ Result<ListenerConfig> parse_listener(const json& j, const std::string& field) {
 
 Result<ClientRule> parse_client(const json& j, const std::string& field) {
   if (!j.is_object()) return fail(bad(field, "must be an object, got " + shown(j)));
-  SIGNET_RETURN_IF_ERROR(
-      only_keys(j, field, {"name", "subject", "spki_sha256", "ca", "profiles", "default_profile"}));
+  SIGNET_RETURN_IF_ERROR(only_keys(
+      j, field,
+      {"name", "subject", "spki_sha256", "ca", "profiles", "default_profile", "rate_limit"}));
   ClientRule c;
   SIGNET_ASSIGN_OR_RETURN(c.name, string_at(j, field, "name", true));
   SIGNET_RETURN_IF_ERROR(check_name(field + ".name", c.name));
@@ -308,8 +340,9 @@ Result<ClientRule> parse_client(const json& j, const std::string& field) {
 Result<HmacKeyRule> parse_hmac_key(const json& j, const std::string& field,
                                    const std::filesystem::path& base) {
   if (!j.is_object()) return fail(bad(field, "must be an object, got " + shown(j)));
-  SIGNET_RETURN_IF_ERROR(
-      only_keys(j, field, {"name", "key_file", "expires", "ca", "profiles", "default_profile"}));
+  SIGNET_RETURN_IF_ERROR(only_keys(
+      j, field,
+      {"name", "key_file", "expires", "ca", "profiles", "default_profile", "rate_limit"}));
   HmacKeyRule k;
   SIGNET_ASSIGN_OR_RETURN(k.name, string_at(j, field, "name", true));
   SIGNET_RETURN_IF_ERROR(check_name(field + ".name", k.name));

@@ -15,6 +15,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "metrics.h"
+#include "rate_limiter.h"
 #include "service.h"
 #include "session.h"
 #include "tls_context.h"
@@ -32,7 +34,10 @@ struct Server::Impl final : SessionHost {
         pool(parts.config.limits.sign_threads),
         signals(strand, SIGTERM, SIGINT),
         drain_timer(strand),
-        svc{parts.config, parts.profiles, parts.cas, *parts.recorder, draining_flag} {}
+        metrics(granted_pairs(parts.config)),
+        limiter(parts.config),
+        svc{parts.config,  parts.profiles, parts.cas, *parts.recorder,
+            draining_flag, metrics,        limiter} {}
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   Impl(Impl&&) = delete;
@@ -104,6 +109,17 @@ struct Server::Impl final : SessionHost {
     }
   }
 
+  // Every (CA, profile) a grant allows: the signet_signatures_total series.
+  static std::vector<std::pair<std::string, std::string>> granted_pairs(const ServerConfig& c) {
+    std::vector<std::pair<std::string, std::string>> out;
+    const auto add = [&](const Grant& g) {
+      for (const auto& p : g.profiles) out.emplace_back(g.ca, p);
+    };
+    for (const auto& r : c.clients) add(r.grant);
+    for (const auto& k : c.hmac_keys) add(k.grant);
+    return out;
+  }
+
   ServerParts parts;
   asio::io_context ioc;
   asio::strand<asio::io_context::executor_type> strand;
@@ -111,6 +127,8 @@ struct Server::Impl final : SessionHost {
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   std::atomic<bool> draining_flag{false};
+  Metrics metrics;
+  RateLimiter limiter;
   Service svc;
   std::unique_ptr<asio::ssl::context> tls;
   std::vector<Listener> listeners;

@@ -49,11 +49,20 @@ struct TlsConfig {
   ClientCertificates client_certificates = ClientCertificates::kRequire;
 };
 
+// A token bucket (per client rule / per HMAC key): `burst` requests at once, refilled at
+// `per_second`. Over it a signing request gets 429 with Retry-After (RFC 6585 §4).
+struct RateLimit {
+  double per_second = 0;  // > 0, at most 1e6
+  double burst = 1;       // ≥ 1, at most 1e6
+};
+
 // What one authenticated caller may use.
 struct Grant {
   std::string ca;                     // a served CA name
   std::vector<std::string> profiles;  // signet profile names
   std::string default_profile;        // used when a request names none; empty: the only one
+  std::optional<RateLimit>
+      rate_limit;  // "rate_limit": {"per_second": R, "burst": B}; none: no limit
 };
 
 // A mutual-TLS client, known by its certificate subject or by the SHA-256 of its

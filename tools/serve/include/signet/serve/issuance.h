@@ -3,9 +3,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,13 @@
 
 namespace signet::serve {
 
+// A CA signer's sessions at scrape time (the /metrics gauges).
+struct SignerLoad {
+  std::size_t sessions = 0;         // the most sessions it signs on at once
+  std::size_t sessions_in_use = 0;  // leased to a signature now
+  std::size_t waiters = 0;          // signatures waiting for a session or for queue space
+};
+
 // A CA the server issues from: its certificate, its (token) signer, and the intermediates a leaf
 // is returned with (PEM, nearest first, no root; empty for a root CA).
 struct ServedCa {
@@ -24,6 +34,12 @@ struct ServedCa {
   std::string certificate_pem;
   std::string chain_pem;
   std::shared_ptr<Signer> signer;
+  // GET /v1/ca/NAME: the CA certificate, then every parent the state directory knows, root
+  // included (a bundle `openssl verify -CAfile` takes). Empty: certificate_pem + chain_pem.
+  std::string bundle_pem;
+  // The signer's load for /metrics (the CLI reads it from hsm's session pool); empty or nullopt:
+  // no gauges for this CA.
+  std::function<std::optional<SignerLoad>()> load;
 };
 
 // One issued certificate as the recorder sees it, before any byte of it leaves the server.
@@ -50,6 +66,15 @@ class IssuanceRecorder {
   virtual ~IssuanceRecorder() = default;
 
   [[nodiscard]] virtual Status record(const IssuanceRecord& record) = 0;
+  // Several certificates at once (POST /v1/sign/batch); element i is records[i]'s Status, and
+  // each certificate is returned only if its own Status is OK. The default records them one
+  // after another; a recorder with group commit overrides it to commit them together.
+  [[nodiscard]] virtual std::vector<Status> record_all(const std::vector<IssuanceRecord>& records) {
+    std::vector<Status> out;
+    out.reserve(records.size());
+    for (const auto& r : records) out.push_back(record(r));
+    return out;
+  }
 };
 
 // Until the ledger is plugged in: one JSON object per line (ca, profile, requester, serial,
