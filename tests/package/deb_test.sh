@@ -27,6 +27,11 @@ for lib in libssl3 libtbb12 libsqlite3-0 libpqxx; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 
+grep -q adduser <<<"$depends" || fail "Depends lacks adduser (the postinst needs it): $depends"
+dpkg-deb -I "$deb" postinst >"$work/postinst" 2>&1 || fail "the package has no postinst"
+grep -q 'adduser --system --group' "$work/postinst" || fail "the postinst does not create the signet user"
+sh -n "$work/postinst" || fail "the postinst is not valid sh"
+
 modules=$(pkg-config --variable=modulesdir libcrypto)
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for f in ./usr/bin/signet ".${modules}/signet_provider.so" ./lib/systemd/system/signet-serve.service \

@@ -89,6 +89,8 @@ TEST_F(CliCredentialsTest, ListShowsEveryKeyWithItsExpiryAndState) {
 }
 
 TEST_F(CliCredentialsTest, RotateAddsASuccessorAndKeepsTheOldKeyForTheGracePeriod) {
+  // The config's mode is kept, and the key gets it without "other" bits.
+  fs::permissions(config_, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
   const auto before = std::chrono::system_clock::now();
   const RunResult r = signet({"--output", "json", "credentials", "rotate", "ci", "--config",
                               config_, "--grace", "48h", "--validity", "720h"});
@@ -101,7 +103,9 @@ TEST_F(CliCredentialsTest, RotateAddsASuccessorAndKeepsTheOldKeyForTheGracePerio
   EXPECT_EQ(r.out.find(new_hex.substr(0, 64)), std::string::npos) << "the new key was printed";
   struct stat st {};
   ASSERT_EQ(::stat(new_file.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  EXPECT_EQ(st.st_mode & 0777, 0640U);
+  ASSERT_EQ(::stat(config_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640U);
 
   // The rewritten config as the server reads it (config check wants the CA in the state).
   make_ca("kubernetes", "ecdsa-p256");

@@ -36,7 +36,7 @@ class CertsCheckExpirationHostileTest : public ExpiryTest {
 };
 
 TEST_F(CertsCheckExpirationHostileTest, NoSource) {
-  expect_refused({}, 1, "give --pki-dir, --kubeconfig, --endpoint or FILE");
+  expect_refused({}, 1, "give --pki-dir, --kubeconfig, --endpoint, --ledger or FILE");
 }
 
 TEST_F(CertsCheckExpirationHostileTest, OversizedFile) {

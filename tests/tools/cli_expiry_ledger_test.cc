@@ -73,8 +73,15 @@ TEST_F(ExpiryLedgerTest, BadLedgerArgumentsAreRefused) {
   EXPECT_NE(zero.err.find("--ledger-limit must be 1-100000, got 0"), std::string::npos) << zero.err;
   const RunResult missing = check({"--ledger", (dir_ / "no" / "such.sqlite").string()});
   EXPECT_NE(missing.exit_code, 0);
-  EXPECT_NE(missing.err.find("such.sqlite"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("no ledger at " + (dir_ / "no" / "such.sqlite").string()),
+            std::string::npos)
+      << missing.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "no")) << "nothing is created for a bad location";
+  // A state that never recorded anything has no ledger file, and reading does not create one.
+  const RunResult none = check({"--ledger"});
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.err.find("no ledger at"), std::string::npos) << none.err;
+  EXPECT_FALSE(std::filesystem::exists(state_ / "ledger.sqlite"));
 }
 
 }  // namespace expiry_ledger

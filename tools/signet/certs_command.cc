@@ -46,7 +46,7 @@ Status add_ledger_rows(const Context& ctx, const CheckExpirationOptions& o,
                        const expiry::ReportOptions& options, expiry::Inventory& inventory) {
   Context at = ctx;
   if (!o.ledger.empty()) at.ledger_flag = o.ledger;
-  SIGNET_ASSIGN_OR_RETURN(auto store, open_ledger(at));
+  SIGNET_ASSIGN_OR_RETURN(auto store, open_existing_ledger(at));
   expiry::LedgerSource source;
   source.now = unix_now();
   source.expired_for = kLedgerExpiredWindow;

@@ -4,7 +4,11 @@
 // clients can move to the new key without a window in which requests fail; the server tries
 // every key of its config (tools/serve/src/hmac_auth.h), so two keys with the same grant
 // coexist.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -111,12 +115,21 @@ Status list_command(const Context& ctx, const CredentialsOptions& o) {
   return {};
 }
 
+// The caller cleanses the returned text (the key in cfssl's hex form).
 Result<std::string> new_key_hex() {
   SecretBytes key(kNewKeyBytes);
   if (RAND_priv_bytes(key.data(), static_cast<int>(key.size())) != 1) {
     return fail(ErrorCode::kInternal, "credentials: RAND_priv_bytes failed");
   }
-  return to_hex(ByteView(key.data(), key.size())) + "\n";
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * key.size() + 1);
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    hex.push_back(kDigits[key.data()[i] >> 4U]);
+    hex.push_back(kDigits[key.data()[i] & 0x0fU]);
+  }
+  hex.push_back('\n');
+  return hex;
 }
 
 Status rotate_command(const Context& ctx, const CredentialsOptions& o) {
@@ -174,20 +187,36 @@ Status rotate_command(const Context& ctx, const CredentialsOptions& o) {
   keys.insert(entry, successor);
   const std::string updated = root.dump(2) + "\n";
 
-  // The key file first (0600), then the config is checked as the server would read it, then
-  // written atomically; on any failure the new key file is removed, so nothing partial remains.
-  SIGNET_ASSIGN_OR_RETURN(const std::string hex, new_key_hex());
-  std::string key_text = hex;
-  const Status wrote_key = write_file_atomic(key_on_disk, key_text, 0600);
+  // The key file first, then the config is checked as the server would read it, then written
+  // atomically; on any failure the new key file is removed, so nothing partial remains. Both
+  // keep the config's owner and group (the service user must still read them after a root
+  // rotation); the config keeps its mode, the key gets it without any "other" bits.
+  struct stat config_stat {};
+  if (::stat(config_path.c_str(), &config_stat) != 0) {
+    return fail(ErrorCode::kUnavailable, "credentials: cannot stat " + o.config);
+  }
+  const unsigned config_mode = config_stat.st_mode & 07777U;
+  SIGNET_ASSIGN_OR_RETURN(std::string key_text, new_key_hex());
+  const Status wrote_key = write_file_atomic(key_on_disk, key_text, config_mode & 0660U);
   cleanse(key_text);
   SIGNET_RETURN_IF_ERROR(wrote_key);
   const auto undo = [&](Status s) {
     std::filesystem::remove(key_on_disk, ec);
     return s;
   };
+  const auto same_owner = [&](const std::filesystem::path& p) -> Status {
+    if (::chown(p.c_str(), config_stat.st_uid, config_stat.st_gid) != 0 && errno != EPERM) {
+      return fail(ErrorCode::kUnavailable,
+                  "credentials: cannot give " + p.string() + " the config's owner: " +
+                      std::error_code(errno, std::generic_category()).message());
+    }
+    return {};
+  };
+  if (Status s = same_owner(key_on_disk); !s) return undo(s);
   auto after = serve::ServerConfig::parse(updated, base);
   if (!after) return undo(fail(after.error().context("credentials: the rotated config")));
-  if (Status s = write_file_atomic(config_path, updated, 0600); !s) return undo(s);
+  if (Status s = write_file_atomic(config_path, updated, config_mode); !s) return undo(s);
+  if (Status s = same_owner(config_path); !s) return s;  // the config is already the new one
 
   emit(ctx,
        {{"config", o.config},

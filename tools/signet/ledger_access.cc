@@ -28,6 +28,24 @@ Result<std::unique_ptr<ledger::LedgerStore>> open_ledger(const Context& ctx) {
   return scheduler::open_sqlite_ledger(dir / "ledger.sqlite");
 }
 
+Result<std::unique_ptr<ledger::LedgerStore>> open_existing_ledger(const Context& ctx) {
+  std::string spec = ctx.ledger_flag;
+  if (spec.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(const Config config, ctx.state().load_config());
+    spec = config.ledger ? *config.ledger : (ctx.state().dir() / "ledger.sqlite").string();
+  }
+  // Anything but a libpq URI is an SQLite file, which opening would create.
+  if (spec.rfind("postgresql://", 0) != 0 && spec.rfind("postgres://", 0) != 0) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(spec, ec)) {
+      return fail(ErrorCode::kNotFound, "no ledger at " + spec +
+                                            " (nothing recorded there yet, or a wrong --ledger "
+                                            "/ --state); not creating one to read");
+    }
+  }
+  return open_ledger(ctx);
+}
+
 Status record_certificate(ledger::LedgerStore& store, ByteView der,
                           const ledger::IssuanceContext& context) {
   const auto not_recorded = [](Error e) {

@@ -13,6 +13,9 @@
 namespace signet::cli {
 
 [[nodiscard]] Result<std::unique_ptr<ledger::LedgerStore>> open_ledger(const Context& ctx);
+// The same ledger for commands that only read it: an SQLite file that does not exist is
+// refused (kNotFound) instead of created.
+[[nodiscard]] Result<std::unique_ptr<ledger::LedgerStore>> open_existing_ledger(const Context& ctx);
 
 // Records one issued certificate (persist-before-return: the caller writes the certificate out
 // only when this succeeded). The error says the certificate was not recorded.

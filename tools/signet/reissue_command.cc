@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -199,12 +201,27 @@ std::string errno_message() {
   return std::error_code(errno, std::generic_category()).message();
 }
 
+// "<host>.<pid>": workers on several hosts may share one --out directory (NFS); the host tells
+// remove_stale_temporaries whose pid it may check.
+const std::string& temporary_owner() {
+  static const std::string owner = [] {
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+    std::string h = host.data();
+    for (char& c : h) {
+      if (c == '/' || c == '.') c = '_';
+    }
+    return h + "." + std::to_string(::getpid());
+  }();
+  return owner;
+}
+
 // Writes one file atomically (temporary name, O_EXCL | O_NOFOLLOW, rename) WITHOUT an fsync:
 // the caller syncs the whole batch at once (sync_directory). write_file_atomic's two fsyncs per
 // file cap a directory of certificates at ~100 files/s on a disk with 5 ms fsyncs.
 Status write_unsynced(const fs::path& dir, const std::string& name, std::string_view content) {
   const fs::path path = dir / name;
-  const fs::path tmp = dir / ("." + name + ".tmp." + std::to_string(::getpid()));
+  const fs::path tmp = dir / ("." + name + ".tmp." + temporary_owner());
   ::unlink(tmp.c_str());  // a leftover of a killed run with the same pid
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) {
@@ -225,6 +242,33 @@ Status write_unsynced(const fs::path& dir, const std::string& name, std::string_
     return fail(ErrorCode::kUnavailable, "--out: cannot write " + path.string() + ": " + why);
   }
   return {};
+}
+
+// A run killed inside write_unsynced leaves ".<serial>.crt.tmp.<host>.<pid>" behind (never a
+// file under a certificate's own name: rename(2) is atomic). Removed when a run starts if it is
+// this host's and its pid is gone (kill(pid, 0) answering ESRCH; EPERM means alive). Other
+// hosts' files are left alone: their pids mean nothing here. Returns how many were removed.
+std::size_t remove_stale_temporaries(const fs::path& dir) {
+  const std::string& me = temporary_owner();
+  const std::string host_prefix = me.substr(0, me.rfind('.') + 1);
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const auto at = name.rfind(".crt.tmp.");
+    if (name.empty() || name[0] != '.' || at == std::string::npos) continue;
+    const std::string owner = name.substr(at + 9);
+    if (owner.rfind(host_prefix, 0) != 0) continue;
+    const std::string pid_text = owner.substr(host_prefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos ||
+        pid_text.size() > 9) {
+      continue;
+    }
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  return removed;
 }
 
 // One syncfs(2) for the batch: every file above (data, and the renames) is on disk before the
@@ -564,6 +608,9 @@ Status run_reissue(const Context& ctx, const ReissueOptions& o) {
     fs::create_directories(out, ec);
     if (ec || !fs::is_directory(out)) {
       return fail(ErrorCode::kFailedPrecondition, "--out: " + o.out + " is not a directory");
+    }
+    if (const std::size_t stale = remove_stale_temporaries(out); stale > 0) {
+      log_step("cleanup", {{"stale_temporary_files", stale}});
     }
   }
   std::uint64_t redelivered = 0;

@@ -9,6 +9,7 @@
 // over its sessions), then every certificate is recorded (IssuanceRecorder::record_all: one
 // group commit for the lot with the ledger) before the answer.
 #include <condition_variable>
+#include <exception>
 #include <initializer_list>
 #include <mutex>
 #include <optional>
@@ -91,25 +92,45 @@ void prepare_item(const Service& service, const Caller& caller, const json& j, s
   item.pending = std::move(*pending);
 }
 
-// Every prepared item's signature submitted at once; returns when all have completed.
+// Every prepared item's signature submitted at once; returns when all have completed. If submit
+// throws (thread creation or allocation failing in the signer), the signatures already in flight
+// are still waited for, since their callbacks point into this frame, and the items not
+// submitted get a retryable error.
 void sign_all(std::vector<Item>& items) {
   std::mutex mutex;
   std::condition_variable all_done;
   std::size_t outstanding = 0;
-  for (const auto& item : items) outstanding += item.pending ? 1U : 0U;
+  bool stopped = false;
   for (auto& item : items) {
     if (!item.pending) continue;
+    if (stopped) {
+      item.signature = fail(ErrorCode::kUnavailable, "signer: the batch's submission failed");
+      continue;
+    }
     Signer& signer = *item.pending->authorized.ca->signer;
     const auto start = std::chrono::steady_clock::now();
-    signer.submit(item.pending->prepared.signing_input,
-                  [&item, &mutex, &all_done, &outstanding, start](Result<Bytes> signature) {
-                    item.signature = std::move(signature);
-                    item.sign_time = std::chrono::steady_clock::now() - start;
-                    // Notified under the lock: the waiter cannot return (and the stack these
-                    // references point into cannot end) before this callback is done with them.
-                    const std::lock_guard lock(mutex);
-                    if (--outstanding == 0) all_done.notify_one();
-                  });
+    {
+      const std::lock_guard lock(mutex);
+      ++outstanding;
+    }
+    try {
+      signer.submit(item.pending->prepared.signing_input,
+                    [&item, &mutex, &all_done, &outstanding, start](Result<Bytes> signature) {
+                      item.signature = std::move(signature);
+                      item.sign_time = std::chrono::steady_clock::now() - start;
+                      // Notified under the lock: the waiter cannot return (and the stack these
+                      // references point into cannot end) before this callback is done with them.
+                      const std::lock_guard lock(mutex);
+                      if (--outstanding == 0) all_done.notify_one();
+                    });
+    } catch (const std::exception& e) {
+      {
+        const std::lock_guard lock(mutex);
+        --outstanding;
+      }
+      item.signature = fail(ErrorCode::kUnavailable, std::string("signer: ") + e.what());
+      stopped = true;
+    }
   }
   std::unique_lock lock(mutex);
   all_done.wait(lock, [&] { return outstanding == 0; });
