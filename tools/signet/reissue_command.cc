@@ -204,7 +204,7 @@ std::string errno_message() {
 // "<host>.<pid>": workers on several hosts may share one --out directory (NFS); the host tells
 // remove_stale_temporaries whose pid it may check.
 const std::string& temporary_owner() {
-  static const std::string owner = [] {
+  static const std::string kOwner = [] {
     std::array<char, 256> host{};
     if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
     std::string h = host.data();
@@ -213,7 +213,7 @@ const std::string& temporary_owner() {
     }
     return h + "." + std::to_string(::getpid());
   }();
-  return owner;
+  return kOwner;
 }
 
 // Writes one file atomically (temporary name, O_EXCL | O_NOFOLLOW, rename) WITHOUT an fsync:

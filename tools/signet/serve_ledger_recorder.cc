@@ -53,8 +53,9 @@ std::vector<Status> LedgerRecorder::record_all(const std::vector<serve::Issuance
     committed[i] = writer_->submit(std::move(*row));
   }
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (!committed[i]) continue;
-    out[i] = in_ledger(committed[i]->get());
+    auto& pending = committed[i];
+    if (!pending.has_value()) continue;
+    out[i] = in_ledger(pending->get());
     if (out[i] && also_) out[i] = also_->record(records[i]);
   }
   return out;
