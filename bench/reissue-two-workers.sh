@@ -25,28 +25,17 @@ done
 [[ $(nproc) -ge 2 ]] || echo "reissue-two-workers: warning: fewer than 2 CPUs" >&2
 
 work=$(mktemp -d)
-as_pg=()
-if [[ $(id -u) == 0 ]]; then as_pg=(runuser -u postgres --); chown postgres "$work"; chmod 755 "$work"; fi
+# shellcheck source=bench/bench-lib.sh
+source "$(dirname "$0")/bench-lib.sh"
 cleanup() {
-  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
+  bl_stop_postgres
   rm -rf "$work"
 }
 trap cleanup EXIT
 cd "$work"
-
-# A PostgreSQL server of our own: loopback, trust authentication, no password anywhere.
-port=$((20000 + RANDOM % 20000))
-"${as_pg[@]}" "$pg_bin/initdb" -D "$work/pg" -U signet --auth=trust >/dev/null
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $work -c fsync=on" start >/dev/null
-uri="postgresql://signet@127.0.0.1:$port/postgres"
-
-mkdir tokens
-printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$work" >softhsm2.conf
-export SOFTHSM2_CONF=$work/softhsm2.conf SIGNET_HOME=$work/state
-(umask 077; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >pin.txt; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >so-pin.txt)
-"$signet_bin" token init --module "$softhsm" --label bench --pin-source "file:$work/pin.txt" \
-  --so-pin-source "file:$work/so-pin.txt" >/dev/null
+bl_start_postgres "$pg_bin"
+uri=$pg_uri
+bl_init_token "$signet_bin" "$softhsm"
 # OLD signs on SoftHSM directly; NEW1/NEW2 through the shim (module-path in their key reference,
 # so `signet reissue` signs through it too).
 export SIGNET_SHIM_MODULE=$softhsm
