@@ -75,9 +75,11 @@ struct IssuanceContext {
   std::int64_t issued_at = 0;
 };
 
-// The record of an issued certificate: serial, subject, SANs (dNSName, iPAddress, rfc822Name,
-// URI), SPKI SHA-256 and validity read from `der` with OpenSSL (d2i_X509, once per certificate;
-// not a verification). Fails with kInvalidArgument on DER that is not one certificate.
+// The record of a certificate signet just issued: serial, subject, SANs (dNSName, iPAddress,
+// rfc822Name, URI), SPKI SHA-256 and validity read from `der` (not a verification) with signet's
+// DER reader, or with OpenSSL's d2i_X509 when that reader declines. The reader checks only DER
+// well-formedness outside those fields, so it is for signet's own output, not outside input.
+// Fails with kInvalidArgument on DER that neither reads as one certificate.
 [[nodiscard]] Result<CertificateRecord> record_from_certificate(ByteView der,
                                                                 const IssuanceContext& context);
 
