@@ -160,6 +160,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   SqlitePtr db(raw);  // owns the handle even when the open failed (sqlite3_open_v2 contract)
   if (rc != SQLITE_OK) return db_error(db.get(), rc, "open " + path.string());
   sqlite3_extended_result_codes(db.get(), 1);
+  // busy_timeout first: the pragmas below take locks too, and another process (a `signet ledger
+  // list` while serve writes, or the last connection of a closing server checkpointing the WAL)
+  // may hold one for a moment. Without it, such a moment is a spurious "database is locked".
+  sqlite3_busy_timeout(db.get(), 5000);
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), path.string()));
   // WAL: readers never block the writer. synchronous=FULL: in WAL mode that fsyncs the WAL at
   // each commit, so a committed record survives power loss as well as kill -9 (NORMAL would
@@ -169,7 +173,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::pa
   SIGNET_RETURN_IF_ERROR(store->exec("PRAGMA journal_mode=WAL"));
   SIGNET_RETURN_IF_ERROR(store->exec("PRAGMA synchronous=FULL"));
   SIGNET_RETURN_IF_ERROR(store->exec("PRAGMA foreign_keys=ON"));
-  sqlite3_busy_timeout(store->db_.get(), 5000);
   SIGNET_RETURN_IF_ERROR(store->migrate());
   return store;
 }
