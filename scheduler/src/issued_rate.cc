@@ -8,10 +8,10 @@
 
 namespace signet::scheduler {
 
-Result<double> issued_rate(const ItemSource& source, Signer& signer, std::size_t cpu_threads,
-                           std::size_t max_in_flight, std::uint64_t expected,
-                           const std::string& item, const std::string& bench,
-                           ledger::LedgerStore* ledger, const std::string& profile) {
+Result<double> issued_rate(const ItemSource& source, Signer& signer, const PipelineOptions& options,
+                           std::uint64_t expected, const std::string& item,
+                           const std::string& bench, ledger::LedgerStore* ledger,
+                           const std::string& profile) {
   std::uint64_t issued = 0;
   std::optional<Error> first_error;
   const ItemSink sink = [&](ItemResult&& result) -> Status {
@@ -22,9 +22,6 @@ Result<double> issued_rate(const ItemSource& source, Signer& signer, std::size_t
     }
     return {};
   };
-  PipelineOptions options;
-  options.cpu_threads = cpu_threads;
-  options.max_in_flight = max_in_flight;
   std::chrono::nanoseconds elapsed{};
   if (ledger == nullptr) {
     SIGNET_ASSIGN_OR_RETURN(const PipelineStats stats, run_pipeline(source, signer, sink, options));
@@ -40,7 +37,7 @@ Result<double> issued_rate(const ItemSource& source, Signer& signer, std::size_t
           return ledger::record_from_certificate(*r.output,
                                                  {"bench", 0, profile, "bench", r.id, issued_at});
         },
-        sink, max_in_flight);
+        sink, options.max_in_flight);
     const ItemSink recorded = [&](ItemResult&& r) { return recording(std::move(r)); };
     const auto start = std::chrono::steady_clock::now();
     SIGNET_ASSIGN_OR_RETURN(const PipelineStats stats,

@@ -18,10 +18,19 @@ namespace signet::scheduler {
 // through a LedgerWriter and a RecordingSink before it counts, and the rate includes waiting for
 // the last commits.
 [[nodiscard]] Result<double> issued_rate(const ItemSource& source, Signer& signer,
-                                         std::size_t cpu_threads, std::size_t max_in_flight,
-                                         std::uint64_t expected, const std::string& item,
-                                         const std::string& bench,
+                                         const PipelineOptions& options, std::uint64_t expected,
+                                         const std::string& item, const std::string& bench,
                                          ledger::LedgerStore* ledger = nullptr,
                                          const std::string& profile = {});
+
+// The pipeline options of a bench description (EngineBench, RecertifyBench).
+template <typename Bench>
+[[nodiscard]] PipelineOptions bench_options(const Bench& bench) {
+  PipelineOptions options;
+  options.cpu_threads = bench.cpu_threads;
+  options.max_in_flight = bench.max_in_flight;
+  options.sign_inline = bench.sign_inline;
+  return options;
+}
 
 }  // namespace signet::scheduler

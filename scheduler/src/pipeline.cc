@@ -87,13 +87,21 @@ Result<PipelineStats> run_pipeline(const ItemSource& source, Signer& signer, con
     // The bound on items in flight: the sink gives a place back for every item it takes. The
     // source holds one item read ahead while the gate is shut, hence limit - 1.
     flow::limiter_node<Slot*> gate(g, std::max<std::size_t>(limit - 1, 1));
-    flow::function_node<Slot*, Slot*> prepare(g, flow::unlimited, [](Slot* s) {
+    const auto prepare_body = [](Slot* s) {
       if (s->state && s->work) {
         s->state = guarded("prepare", [&] { return s->work->prepare(); });
         if (s->state) s->input = std::move(*s->state);
       }
       return s;
-    });
+    };
+    const auto finish_body = [](Slot* s) {
+      if (s->state && s->work) {
+        s->state = guarded("finish", [&] { return s->work->finish(std::move(*s->state)); });
+      }
+      s->work.reset();  // the item's memory goes as soon as its output exists
+      return s;
+    };
+    flow::function_node<Slot*, Slot*> prepare(g, flow::unlimited, prepare_body);
     using SignNode = flow::async_node<Slot*, Slot*>;
     // The signer's completion runs on its own thread and hands the item back to the graph
     // through the gateway; no worker waits for the token.
@@ -116,12 +124,19 @@ Result<PipelineStats> run_pipeline(const ItemSource& source, Signer& signer, con
       });
     });
     self = &sign;
-    flow::function_node<Slot*, Slot*> finish(g, flow::unlimited, [](Slot* s) {
-      if (s->state && s->work) {
-        s->state = guarded("finish", [&] { return s->work->finish(std::move(*s->state)); });
+    flow::function_node<Slot*, Slot*> finish(g, flow::unlimited, finish_body);
+    // sign_inline: the three stages above as one task, signing with the blocking sign().
+    flow::function_node<Slot*, Slot*> inline_all(g, flow::unlimited, [&](Slot* s) {
+      prepare_body(s);
+      for (int attempt = 1; s->state; ++attempt) {
+        auto signature = guarded("sign", [&] { return signer.sign(s->input); });
+        if (!signature && signature.error().retry() == Retry::kCall && attempt < attempts) {
+          continue;
+        }
+        s->state = std::move(signature);
+        break;
       }
-      s->work.reset();  // the item's memory goes as soon as its output exists
-      return s;
+      return finish_body(s);
     });
     flow::sequencer_node<Slot*> order(g, [](Slot* const& s) { return s->sequence; });
     flow::function_node<Slot*, flow::continue_msg> deliver(g, flow::serial, [&](Slot* raw) {
@@ -144,10 +159,15 @@ Result<PipelineStats> run_pipeline(const ItemSource& source, Signer& signer, con
       return flow::continue_msg();
     });
     flow::make_edge(read, gate);
-    flow::make_edge(gate, prepare);
-    flow::make_edge(prepare, sign);
-    flow::make_edge(sign, finish);
-    flow::make_edge(finish, order);
+    if (options.sign_inline) {
+      flow::make_edge(gate, inline_all);
+      flow::make_edge(inline_all, order);
+    } else {
+      flow::make_edge(gate, prepare);
+      flow::make_edge(prepare, sign);
+      flow::make_edge(sign, finish);
+      flow::make_edge(finish, order);
+    }
     flow::make_edge(order, deliver);
     flow::make_edge(deliver, gate.decrementer());
     read.activate();

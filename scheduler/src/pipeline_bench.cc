@@ -49,8 +49,8 @@ Result<double> engine_rate(const std::vector<Bytes>& csrs, const EngineBench& be
     const std::size_t i = next++;
     return PipelineItem{std::to_string(i), make_csr_work(context, csrs[i], *bench.profile)};
   };
-  return issued_rate(source, *bench.signer, bench.cpu_threads, bench.max_in_flight, csrs.size(),
-                     "CSR", "engine bench");
+  return issued_rate(source, *bench.signer, bench_options(bench), csrs.size(), "CSR",
+                     "engine bench");
 }
 
 Status run_alternated(std::vector<BenchSeries>& series, int repeat,

@@ -81,8 +81,8 @@ Result<double> recertify_rate(const std::vector<Bytes>& certificates, const Rece
                         make_recertify_work(context, *bench.old_ca, std::move(*der), *bench.profile,
                                             {}, RecertifySource::kLedgerRecord)};
   };
-  return issued_rate(source, *bench.signer, bench.cpu_threads, bench.max_in_flight, items,
-                     "certificate", "recertify bench", bench.ledger, bench.profile->name());
+  return issued_rate(source, *bench.signer, bench_options(bench), items, "certificate",
+                     "recertify bench", bench.ledger, bench.profile->name());
 }
 
 Status record_old_certificates(ledger::LedgerStore& store, const std::string& issuer,

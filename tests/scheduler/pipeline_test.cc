@@ -59,8 +59,15 @@ class ThreadedSigner final : public Signer {
   }
   [[nodiscard]] ByteView public_key_der() const noexcept override { return {}; }
   [[nodiscard]] std::string describe() const override { return "threaded fake"; }
-  Result<Bytes> sign(ByteView input) override { return respond(input); }
+  Result<Bytes> sign(ByteView input) override {
+    {
+      const std::scoped_lock lock(mutex_);
+      sign_threads_.insert(std::this_thread::get_id());
+    }
+    return respond(input);
+  }
   void submit(Bytes input, Completion done) override {
+    ++submits_;
     const int now = ++in_flight_;
     int seen = peak_.load();
     while (now > seen && !peak_.compare_exchange_weak(seen, now)) {
@@ -76,6 +83,11 @@ class ThreadedSigner final : public Signer {
   std::function<bool(const std::string&)> busy_once;  // inputs refused once, retryably
   std::atomic<int> peak_{0};
   std::atomic<int> calls_{0};
+  std::atomic<int> submits_{0};
+  [[nodiscard]] std::size_t sign_threads() {
+    const std::scoped_lock lock(mutex_);
+    return sign_threads_.size();
+  }
 
  private:
   Result<Bytes> respond(ByteView input) {
@@ -115,6 +127,7 @@ class ThreadedSigner final : public Signer {
   std::condition_variable cv_;
   std::deque<std::pair<Bytes, Completion>> queue_;
   std::set<std::string> refused_once_;
+  std::set<std::thread::id> sign_threads_;  // threads that called the blocking sign()
   bool stopping_ = false;
   std::atomic<int> in_flight_{0};
   std::vector<std::thread> threads_;
@@ -316,6 +329,63 @@ TEST(PipelineTest, AFailingSinkStopsReadingAndIsReturned) {
   EXPECT_EQ(taken, 100);
   EXPECT_LT(read.load(), 200) << "the source kept being read after the sink failed";
   EXPECT_EQ(g_live_work.load(), 0);
+}
+
+// sign_inline: the same results, in order, with per-item errors and retries, but every
+// signature made by the blocking sign() on the pipeline's own workers — submit() never called.
+TEST(PipelineTest, SignInlineSignsOnTheWorkersWithTheSameResults) {
+  ThreadedSigner signer(4, std::chrono::microseconds(0));
+  signer.fails = [](const std::string& input) { return input.ends_with("3"); };
+  signer.busy_once = [](const std::string& input) { return input.ends_with("7"); };
+  Input in;
+  in.count = 700;
+  in.bad_prepare = [](int i) { return i % 7 == 0; };
+  in.throws = [](int i) { return i == 500; };
+  std::atomic<int> read{0};
+  Collected c;
+  PipelineOptions options{16, 2, 2, true};
+  auto stats = run_pipeline(source_of(in, read), signer, sink_into(c), options);
+  ASSERT_TRUE(stats) << stats.error().message();
+  ASSERT_EQ(c.results.size(), 700U);
+  std::uint64_t errors = 0;
+  for (int i = 0; i < in.count; ++i) {
+    const auto& r = c.results[static_cast<std::size_t>(i)];
+    ASSERT_EQ(r.sequence, static_cast<std::uint64_t>(i));
+    if (i == 500) {
+      ASSERT_FALSE(r.output);
+      EXPECT_EQ(r.output.error().message(), "prepare threw: boom in item-500");
+    } else if (i % 7 == 0) {
+      ASSERT_FALSE(r.output);
+      EXPECT_EQ(r.output.error().message(), "bad request item-" + std::to_string(i));
+    } else if (i % 10 == 3) {
+      ASSERT_FALSE(r.output);
+      EXPECT_EQ(r.output.error().message(), "refused in:item-" + std::to_string(i));
+    } else {
+      ASSERT_TRUE(r.output) << i << ": " << r.output.error().message();
+      EXPECT_EQ(text_of(*r.output), expected_output(i));  // a "…7" input: signed on its retry
+      continue;
+    }
+    ++errors;
+  }
+  EXPECT_EQ(stats->errors, errors);
+  EXPECT_LE(stats->peak_in_flight, 16U);
+  EXPECT_EQ(signer.submits_.load(), 0) << "sign_inline handed signatures to the signer's threads";
+  EXPECT_GE(signer.sign_threads(), 1U);
+  EXPECT_LE(signer.sign_threads(), 2U) << "signed on more threads than the 2 workers";
+  EXPECT_EQ(g_live_work.load(), 0);
+
+  // One attempt only: the retryable refusal is the item's result, as with submit().
+  ThreadedSigner strict(1, std::chrono::microseconds(0));
+  strict.busy_once = signer.busy_once;
+  std::atomic<int> read2{0};
+  Collected c2;
+  options.sign_attempts = 1;
+  Input plain;
+  plain.count = 100;
+  stats = run_pipeline(source_of(plain, read2), strict, sink_into(c2), options);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->errors, 10U);
+  EXPECT_EQ(c2.results[7].output.error().code(), ErrorCode::kResourceExhausted);
 }
 
 // A signer with only the blocking sign(): the default submit runs it inline.

@@ -53,6 +53,7 @@ struct BatchOptions {
   std::string profiles;
   std::size_t max_in_flight = 256;
   double progress_interval = 2.0;
+  bool sign_inline = false;  // PipelineOptions::sign_inline
   // --recertify --from-ca OLD (signet issue 5, item 3): inputs are certificates OLD issued.
   bool recertify = false;
   std::string from_ca;
@@ -490,6 +491,7 @@ Status sign_batch(const Context& ctx, const BatchOptions& o) {
   };
   scheduler::PipelineOptions po;
   po.max_in_flight = o.max_in_flight;
+  po.sign_inline = o.sign_inline;
   SIGNET_ASSIGN_OR_RETURN(const scheduler::PipelineStats stats,
                           run_pipeline(source, *signer, recorded_sink, po));
   SIGNET_RETURN_IF_ERROR(recording.finish());
@@ -561,6 +563,9 @@ void register_batch_command(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--progress-interval", o->progress_interval,
                   "seconds between JSON progress lines on stderr when it is not a terminal")
       ->check(CLI::Range(0.0, 3600.0));
+  cmd->add_flag("--sign-inline", o->sign_inline,
+                "sign on the pipeline's CPU workers with the blocking C_Sign, no session threads: "
+                "faster for a token on this machine's CPUs (SoftHSM), slower for a network HSM");
   // Recertify (signet issue 5, item 3): both flags or neither.
   auto* recertify = cmd->add_flag("--recertify", o->recertify,
                                   "inputs are certificates issued by --from-ca: each is re-signed "

@@ -67,6 +67,7 @@ struct BenchPipelineOptions {
   // item) or "ledger" (OLD's certificates recorded first, then streamed from the store as
   // ledger records: signet issue 5 item 3's second source).
   std::string recertify_from = "certificates";
+  bool sign_inline = false;
 };
 
 Status check_options(const BenchPipelineOptions& o) {
@@ -149,6 +150,7 @@ Status bench_pipeline(const Context& ctx, const BenchPipelineOptions& o) {
   setup.sessions = o.sessions != 0 ? o.sessions : o.threads;
   setup.seconds = o.seconds;
   setup.repeat = o.repeat;
+  setup.sign_inline = o.sign_inline;
   const auto duration = std::chrono::milliseconds(static_cast<long>(o.seconds * 1000));  // NOLINT
 
   // Everything outside the clock: the corpus, its decoded proofs, the CA/key match.
@@ -165,6 +167,7 @@ Status bench_pipeline(const Context& ctx, const BenchPipelineOptions& o) {
   engine.ca = &*ca;
   engine.profile = profile;
   engine.cpu_threads = o.threads;
+  engine.sign_inline = o.sign_inline;
   engine.max_in_flight = std::max<std::size_t>(512, 4 * setup.sessions);
   signer_options.max_queued = engine.max_in_flight;  // submit never blocks on the queue
   {
@@ -205,6 +208,7 @@ Status bench_pipeline(const Context& ctx, const BenchPipelineOptions& o) {
   recertify.old_ca = &old.old_ca;
   recertify.profile = profile;
   recertify.cpu_threads = o.threads;
+  recertify.sign_inline = o.sign_inline;
   recertify.max_in_flight = engine.max_in_flight;
   recertify.items = o.recertify_items;
   // --ledger: the store outside the clock; "sqlite" is a fresh temporary file, removed after.
@@ -301,6 +305,10 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
   cmd->add_option("--recertify-from", o->recertify_from,
                   "recertify inputs: certificates (default; OLD's signature checked per item) or "
                   "ledger (recorded first, then streamed from the store as ledger records)");
+  cmd->add_flag("--sign-inline", o->sign_inline,
+                "engine and recertify sign on their CPU workers with the blocking C_Sign, no "
+                "session threads: for a token on this machine's CPUs (SoftHSM); give --threads "
+                "as many as --sessions");
   cmd->footer(
       "Examples:\n  signet bench pipeline --ca kubernetes-ca --csrs 10000 --repeat 5 --output "
       "json\n"
@@ -312,7 +320,9 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
       "    --recertify-items 1000000 --repeat 1 --output json   # peak_rss_mib, wall time\n"
       "  signet bench pipeline --ca kubernetes-ca --recertify-only --ledger sqlite --output json\n"
       "  signet bench pipeline --ca kubernetes-ca --recertify-only --recertify-from ledger \\\n"
-      "    --threads 1 --sessions 2 --output json   # an in-process token: one CPU worker");
+      "    --threads 1 --sessions 2 --output json   # an in-process token: one CPU worker\n"
+      "  signet bench pipeline --ca kubernetes-ca --recertify-only --recertify-from ledger \\\n"
+      "    --threads 2 --sessions 2 --sign-inline --output json   # or: sign on the workers");
   cmd->callback([&ctx, &action, o] { action = [&ctx, o] { return bench_pipeline(ctx, *o); }; });
 }
 

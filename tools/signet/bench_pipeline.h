@@ -35,6 +35,8 @@ struct PipelineBenchSetup {
   std::string ledger = "off";
   // "certificates" or "ledger" (--recertify-from).
   std::string recertify_from = "certificates";
+  // --sign-inline: the engine and recertify series sign on their CPU workers.
+  bool sign_inline = false;
 };
 
 // series: component, engine, naive (absent with --recertify-only), then raw and recertify.

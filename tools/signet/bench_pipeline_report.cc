@@ -71,7 +71,8 @@ std::pair<nlohmann::json, std::string> pipeline_bench_report(
                   recertify_over_raw, target,
                   static_cast<unsigned long long>(setup.recertify_items), setup.peak_rss_mib);
     text << line << "recertify ledger: " << setup.ledger
-         << "; inputs from: " << setup.recertify_from << "\n";
+         << "; inputs from: " << setup.recertify_from
+         << (setup.sign_inline ? "; signed on the CPU workers (--sign-inline)" : "") << "\n";
   }
   text << ratios
        << "component: EVP_DigestVerify of a CSR + C_SignInit/C_Sign, plain PKCS#11; naive: "
@@ -85,6 +86,7 @@ std::pair<nlohmann::json, std::string> pipeline_bench_report(
       {"sessions", setup.sessions},
       {"seconds", setup.seconds},
       {"repeat", setup.repeat},
+      {"sign_inline", setup.sign_inline},
       {"series", sides},
       {"ratios", {{"engine_over_component", vs_component}, {"engine_over_naive", vs_naive}}},
       {"naive_baseline", "cfssl-like OpenSSL 3.0 path, software P-256 CA key, no token"},

@@ -55,6 +55,7 @@ struct ReissueOptions {
   std::size_t max_in_flight = 256;
   std::size_t cpu_threads = 0;
   std::size_t sessions = 0;  // token sessions (signatures in flight); 0: one per core
+  bool sign_inline = false;  // PipelineOptions::sign_inline
   std::string profiles;
   double progress_interval = 2.0;
 };
@@ -365,6 +366,7 @@ class Reissuer {
     scheduler::PipelineOptions po;
     po.max_in_flight = o_.max_in_flight;
     po.cpu_threads = o_.cpu_threads;
+    po.sign_inline = o_.sign_inline;
     SIGNET_ASSIGN_OR_RETURN(const auto stats, run_pipeline(source, signer_, sink, po));
     (void)stats;
     return claim_status_;
@@ -719,6 +721,9 @@ void register_reissue_commands(CLI::App& app, Context& ctx, Action& action) {
       ->check(CLI::Range(2, 65536));
   cmd->add_option("--cpu-threads", o->cpu_threads, "pipeline CPU threads (0: one per core)")
       ->check(CLI::Range(0, 1024));
+  cmd->add_flag("--sign-inline", o->sign_inline,
+                "sign on the pipeline's CPU workers with the blocking C_Sign, no session threads: "
+                "faster for a token on this machine's CPUs (SoftHSM), slower for a network HSM");
   cmd->add_option("--sessions", o->sessions,
                   "token sessions, one per signature in flight (0: one per core; a network HSM "
                   "wants its in-flight target)")

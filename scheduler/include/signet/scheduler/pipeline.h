@@ -6,6 +6,8 @@
 //          ─► sign (Signer::submit; the completion re-enters the graph)
 //          ─► finish (parallel: assemble) ─► order ─► sink (serial, input order)
 //
+// With `sign_inline` (a token on this machine's CPUs) prepare, sign and finish are one task.
+//
 // At most `max_in_flight` items live between the source and the sink, so memory does not grow
 // with the input. A failure is that item's result; the rest go on (per-item results, never an
 // exception across the graph: one in a oneTBB task would cancel every item).
@@ -71,6 +73,13 @@ struct PipelineOptions {
   // A signature that fails with a retry-the-call error (resource-exhausted, unavailable) after
   // the signer's own retries is submitted again, up to this many times in all.
   int sign_attempts = 3;
+  // Sign with the blocking Signer::sign() on the CPU worker itself: prepare, sign and finish
+  // as one task, with no hand-off to a session thread and back. For a token that signs on this
+  // machine's own CPUs (SoftHSM): there the session threads and the workers compete for the
+  // same cores, and each hand-off (a wake-up, a task spawn, a worker spinning for the next item)
+  // costs CPU the token would have used. Give as many workers as sessions. Never for a remote
+  // token: a worker would wait out the token's latency, which is what submit() avoids.
+  bool sign_inline = false;
 };
 
 struct PipelineStats {

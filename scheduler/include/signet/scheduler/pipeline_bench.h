@@ -30,6 +30,7 @@ struct EngineBench {
   Signer* signer = nullptr;
   std::size_t cpu_threads = 2;
   std::size_t max_in_flight = 512;
+  bool sign_inline = false;  // PipelineOptions::sign_inline
 };
 
 // Certificates per second of one run_pipeline pass over every CSR (make_csr_work: parse, proof

@@ -33,6 +33,7 @@ struct RecertifyBench {
   Signer* signer = nullptr;  // holds new_ca's key
   std::size_t cpu_threads = 2;
   std::size_t max_in_flight = 512;
+  bool sign_inline = false;  // PipelineOptions::sign_inline
   // Items of one pass; 0 means one per certificate. More than the certificates streams them
   // round robin (each output is still distinct: fresh serial), so memory does not grow with the
   // count (the 1,000,000-certificate RSS run).
