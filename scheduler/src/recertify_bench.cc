@@ -59,6 +59,11 @@ Result<double> recertify_rate(const std::vector<Bytes>& certificates, const Rece
       query.after = page.next;  // none: from the start again
       SIGNET_ASSIGN_OR_RETURN(page, bench.source_ledger->list(query));
       in_page = 0;
+      if (page.records.empty() && query.after) {
+        // A full last page sets `next`, and the page after it is empty: start over.
+        query.after.reset();
+        SIGNET_ASSIGN_OR_RETURN(page, bench.source_ledger->list(query));
+      }
       if (page.records.empty()) {
         return fail(ErrorCode::kFailedPrecondition,
                     "recertify bench: no records of '" + bench.source_issuer + "' in the ledger");

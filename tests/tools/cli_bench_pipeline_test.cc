@@ -75,34 +75,20 @@ TEST_F(CliBenchPipelineTest, RecertifyOnlyStreamsItems) {
 // The ledger-record source: OLD's 20 certificates recorded, then streamed back 3 times.
 TEST_F(CliBenchPipelineTest, RecertifyFromTheLedger) {
   make_ca("kubernetes", "ecdsa-p256");
-  const auto r = signet({"bench",
-                         "pipeline",
-                         "--ca",
-                         "kubernetes",
-                         "--csrs",
-                         "20",
-                         "--seconds",
-                         "0.1",
-                         "--repeat",
-                         "1",
-                         "--recertify-only",
-                         "--recertify-items",
-                         "60",
-                         "--threads",
-                         "1",
-                         "--sessions",
-                         "2",
-                         "--recertify-from",
-                         "ledger",
-                         "--output",
-                         "json"});
+  const auto r = signet({"bench", "pipeline", "--ca", "kubernetes",
+                         // 2,000 records are two full pages of 1,000: the pass of 4,500
+                         // starts over after the empty page that follows a full last one.
+                         "--csrs", "2000", "--seconds", "0.1", "--repeat", "1", "--recertify-only",
+                         "--recertify-items", "4500", "--threads", "2", "--sessions", "2",
+                         "--sign-inline", "--recertify-from", "ledger", "--output", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(r.out);
   EXPECT_EQ(j["recertify"]["recertify_from"], "ledger") << j.dump();
-  EXPECT_EQ(j["recertify"]["items_per_sample"], 60);
+  EXPECT_EQ(j["recertify"]["items_per_sample"], 4500);
+  EXPECT_TRUE(j["sign_inline"].get<bool>());
   EXPECT_EQ(j["recertify"]["target"], 0.9);  // an in-process token, whatever the CPU workers
   EXPECT_GT(j["series"]["recertify"]["median_per_s"].get<double>(), 0);
-  EXPECT_NE(r.err.find("recording 20 old certificates in sqlite:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("recording 2000 old certificates in sqlite:"), std::string::npos) << r.err;
   const auto bad = signet({"bench", "pipeline", "--ca", "kubernetes", "--recertify-from", "disk"});
   EXPECT_EQ(bad.exit_code, 1) << bad.err;
   EXPECT_NE(bad.err.find("--recertify-from must be certificates or ledger, got 'disk'"),
