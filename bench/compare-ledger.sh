@@ -10,6 +10,7 @@
 #
 # Usage: bench/compare-ledger.sh [BUILD_DIR=build/dev]
 #   env: CSRS=10000 REPEAT=5 THREADS=1 SESSIONS=2 ALGORITHM=ecdsa-p256 OUTPUT=text|json
+#        SIGN_INLINE=1 (bench pipeline --sign-inline; give THREADS=2 with SESSIONS=2)
 #        SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so PG_BIN=/usr/lib/postgresql/15/bin
 set -euo pipefail
 
@@ -23,6 +24,8 @@ threads=${THREADS:-1}
 sessions=${SESSIONS:-2}
 algorithm=${ALGORITHM:-ecdsa-p256}
 output=${OUTPUT:-text}
+inline=()
+[[ ${SIGN_INLINE:-0} == 1 ]] && inline=(--sign-inline)
 for f in "$signet_bin" "$softhsm" "$pg_bin/initdb"; do
   [[ -e $f ]] || { echo "compare-ledger: missing $f" >&2; exit 2; }
 done
@@ -45,11 +48,11 @@ key="pkcs11:token=bench;object=bench-ca?pin-source=file:$work/pin.txt"
 
 ledgers=(off sqlite "$uri")
 names=(off sqlite postgresql)
-echo "compare-ledger: $algorithm, $csrs certificates, threads $threads, sessions $sessions, $repeat alternated reps; load: $(uptime)" >&2
+echo "compare-ledger: $algorithm, $csrs certificates, threads $threads, sessions $sessions${inline:+ ${inline[*]}}, $repeat alternated reps; load: $(uptime)" >&2
 for ((r = 1; r <= repeat; r++)); do
   for i in 0 1 2; do
     "$signet_bin" bench pipeline --key "$key" --recertify-only --csrs "$csrs" --threads "$threads" \
-      --sessions "$sessions" --repeat 1 --ledger "${ledgers[$i]}" --output json \
+      --sessions "$sessions" "${inline[@]}" --repeat 1 --ledger "${ledgers[$i]}" --output json \
       >"run-${names[$i]}-$r.json" 2>"run-${names[$i]}-$r.err" ||
       { cat "run-${names[$i]}-$r.err" >&2; echo "compare-ledger: run ${names[$i]} $r failed" >&2; exit 1; }
     echo "  rep $r ${names[$i]}: $(jq -r '.recertify.median_per_s | floor' "run-${names[$i]}-$r.json")/s" >&2

@@ -136,6 +136,22 @@ TEST_F(CliBatchTest, HostileOnePercentEachReportedWithItsRuleAndEveryGoodOneIssu
   EXPECT_EQ(files, good);
   const auto v = tool(verify);
   EXPECT_EQ(v.exit_code, 0) << v.out.substr(0, 2000) << v.err.substr(0, 2000);
+
+  // --sign-inline (the workers call C_Sign themselves): the same per-item results.
+  const auto ri =
+      signet({"sign-batch", "--ca", "kubernetes", "--profile", "kubelet-client", "--in",
+              "batch.jsonl", "--out", "certs-inline", "--sign-inline", "--output", "json"});
+  EXPECT_EQ(ri.exit_code, 1) << ri.err;
+  const auto ji = nlohmann::json::parse(ri.out);
+  EXPECT_EQ(ji["issued"], good);
+  EXPECT_EQ(ji["errors_by_rule"], rules);
+  std::vector<std::string> verify_inline(verify.begin(), verify.begin() + 7);
+  for (const auto& e : std::filesystem::directory_iterator(dir_ / "certs-inline")) {
+    verify_inline.push_back(e.path().string());
+  }
+  EXPECT_EQ(verify_inline.size(), 7U + static_cast<std::size_t>(good));
+  const auto vi = tool(verify_inline);
+  EXPECT_EQ(vi.exit_code, 0) << vi.out.substr(0, 2000) << vi.err.substr(0, 2000);
 }
 
 TEST_F(CliBatchTest, DirectoryInJsonLinesOutInInputOrderWithErrors) {
