@@ -345,6 +345,36 @@ TEST_F(ServeEndpointsTest, RateLimitAnswers429WithRetryAfterAndIssuesNothing) {
       << scrape.out;
 }
 
+// A batch costs one token per certificate, so it is no way around the limit; one larger than
+// the burst could never pass and is 413, not a 429 to retry for ever.
+TEST_F(ServeEndpointsTest, ABatchCostsOneRateLimitTokenPerCertificate) {
+  ASSERT_TRUE(ready_);
+  json config = json::parse(read(config_));
+  config["clients"][0]["rate_limit"] = {{"per_second", 0.001}, {"burst", 3}};
+  put("serve.json", config.dump(2));
+  start_server();
+  const std::string csr = read("node.csr");
+  const auto batch_of = [&](int n) {
+    json b = {{"requests", json::array()}};
+    for (int i = 0; i < n; ++i) {
+      b["requests"].push_back({{"id", i}, {"csr", csr}, {"profile", "kubelet-client"}});
+    }
+    put("b.json", b.dump());
+    return curl("https://" + https_ + "/v1/sign/batch", "b.json", mtls_);
+  };
+  const auto too_big = batch_of(4);
+  EXPECT_EQ(http_status(too_big), "413") << too_big.out;
+  EXPECT_NE(error_of(too_big).find("4 certificates in one call exceed mtls:"), std::string::npos)
+      << too_big.out;
+  EXPECT_NE(error_of(too_big).find("rate_limit burst of 3"), std::string::npos) << too_big.out;
+  EXPECT_EQ(http_status(batch_of(2)), "200");
+  const auto over = batch_of(2);  // 1 token left, 2 asked: refused whole
+  EXPECT_EQ(http_status(over), "429") << over.out;
+  EXPECT_EQ(http_status(batch_of(1)), "200");  // the refusal took nothing
+  EXPECT_EQ(records(), 3U);
+  EXPECT_EQ(stop_server(), 0);
+}
+
 TEST_F(ServeEndpointsTest, ConfigCheckValidatesRateLimits) {
   ASSERT_TRUE(ready_);
   const json config = json::parse(read(config_));

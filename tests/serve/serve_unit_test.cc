@@ -45,6 +45,19 @@ TEST(RateLimiterTest, BurstThenRefillAtTheRateWithRetryAfterRoundedUp) {
   EXPECT_EQ(limiter.take("mtls:ingress", t0), 2U);
 }
 
+TEST(RateLimiterTest, ABatchTakesOneTokenPerCertificateOrNone) {
+  const auto t0 = RateLimiter::Clock::time_point{} + 1000s;
+  RateLimiter limiter(limited(1, 10), t0);  // one token a second, 10 at once
+  EXPECT_EQ(limiter.burst("mtls:ingress"), 10.0);
+  EXPECT_EQ(limiter.burst("hmac:ci"), std::nullopt);  // not limited
+  EXPECT_EQ(limiter.take_n("mtls:ingress", 6, t0), std::nullopt);
+  EXPECT_EQ(limiter.take_n("mtls:ingress", 6, t0), 2U);  // 4 left: 2 more are 2 s away
+  EXPECT_EQ(limiter.take_n("mtls:ingress", 4, t0), std::nullopt) << "the refusal took nothing";
+  EXPECT_EQ(limiter.take("mtls:ingress", t0), 1U);
+  EXPECT_EQ(limiter.take_n("mtls:ingress", 3, t0 + 3s), std::nullopt);
+  EXPECT_EQ(limiter.take_n("hmac:ci", 1000, t0), std::nullopt);
+}
+
 TEST(RateLimiterTest, CallersWithoutALimitAndUnknownCallersAreNeverLimited) {
   const auto t0 = RateLimiter::Clock::time_point{} + 1s;
   RateLimiter limiter(limited(1, 1), t0);

@@ -160,7 +160,7 @@ Response sign_batch(const Service& service, const Request& request) {
                           "sign batch: " + std::to_string(requests->size()) +
                               " requests, at most " + std::to_string(kMaxItems) + " per call"});
   }
-  if (auto limited = rate_limited(service, *caller)) return *limited;
+  if (auto limited = rate_limited(service, *caller, requests->size())) return *limited;
 
   const auto now = std::chrono::system_clock::now();
   std::vector<Item> items(requests->size());

@@ -1,5 +1,7 @@
 #include "issuance_path.h"
 
+#include <cstdint>
+
 #include "signet/core/csr.h"
 
 #include "cfssl_envelope.h"
@@ -96,8 +98,17 @@ Answer<Caller> mtls_client(const Service& service, const Request& request, std::
   return caller;
 }
 
-std::optional<Response> rate_limited(const Service& service, const Caller& caller) {
-  const auto wait = service.limiter.take(caller.requester);
+std::optional<Response> rate_limited(const Service& service, const Caller& caller,
+                                     std::size_t count) {
+  if (const auto burst = service.limiter.burst(caller.requester);
+      burst && static_cast<double>(count) > *burst) {
+    return cfssl_failure({413, 413,
+                          std::to_string(count) + " certificates in one call exceed " +
+                              caller.requester + "'s rate_limit burst of " +
+                              std::to_string(static_cast<std::uint64_t>(*burst)) +
+                              "; send at most that many per call"});
+  }
+  const auto wait = service.limiter.take_n(caller.requester, count);
   if (!wait) return std::nullopt;
   Response r = cfssl_failure(
       {429, 429,

@@ -55,6 +55,9 @@ struct PendingIssue {
                                          std::string_view what);
 
 // The caller's rate limit (RateLimiter): 429 naming the caller, with Retry-After.
-[[nodiscard]] std::optional<Response> rate_limited(const Service& service, const Caller& caller);
+// A batch of `count` certificates costs `count` tokens; one larger than the caller's burst is
+// 413 (it could never pass, so a 429 would have the client retry for ever).
+[[nodiscard]] std::optional<Response> rate_limited(const Service& service, const Caller& caller,
+                                                   std::size_t count = 1);
 
 }  // namespace signet::serve

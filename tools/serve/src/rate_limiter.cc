@@ -18,7 +18,14 @@ RateLimiter::RateLimiter(const ServerConfig& config, Clock::time_point now) {
   for (const auto& k : config.hmac_keys) add("hmac:" + k.name, k.grant);
 }
 
-std::optional<unsigned> RateLimiter::take(const std::string& requester, Clock::time_point now) {
+std::optional<double> RateLimiter::burst(const std::string& requester) const {
+  const auto it = buckets_.find(requester);
+  if (it == buckets_.end()) return std::nullopt;
+  return it->second->limit.burst;  // fixed at construction: no lock needed
+}
+
+std::optional<unsigned> RateLimiter::take_n(const std::string& requester, std::size_t count,
+                                            Clock::time_point now) {
   const auto it = buckets_.find(requester);
   if (it == buckets_.end()) return std::nullopt;
   Bucket& b = *it->second;
@@ -30,11 +37,12 @@ std::optional<unsigned> RateLimiter::take(const std::string& requester, Clock::t
     b.tokens = std::min(b.limit.burst, b.tokens + elapsed * b.limit.per_second);
     b.last = now;
   }
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
+  const auto cost = static_cast<double>(count);
+  if (b.tokens >= cost) {
+    b.tokens -= cost;
     return std::nullopt;
   }
-  const double wait = (1.0 - b.tokens) / b.limit.per_second;
+  const double wait = (cost - b.tokens) / b.limit.per_second;
   // Retry-After is whole seconds: rounded up so that a client obeying it finds a token, ≥ 1,
   // and capped (a config's slowest rate, 1e-6/s, would otherwise overflow the header value).
   constexpr double kMaxRetryAfter = 86400;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,7 +29,16 @@ class RateLimiter {
   // value is the whole seconds (≥ 1, rounded up) until a token is back: the Retry-After value
   // of RFC 9110 §10.2.3.
   [[nodiscard]] std::optional<unsigned> take(const std::string& requester,
-                                             Clock::time_point now = Clock::now());
+                                             Clock::time_point now = Clock::now()) {
+    return take_n(requester, 1, now);
+  }
+  // Takes `count` tokens at once (a batch call costs one per certificate, so a batch endpoint
+  // is not a way around the limit), or none: the wait is until `count` are back. A count above
+  // the bucket's burst could never pass; callers refuse it first (burst()).
+  [[nodiscard]] std::optional<unsigned> take_n(const std::string& requester, std::size_t count,
+                                               Clock::time_point now = Clock::now());
+  // The requester's burst (the most one call may take), or nullopt when it is not limited.
+  [[nodiscard]] std::optional<double> burst(const std::string& requester) const;
 
  private:
   struct Bucket {
