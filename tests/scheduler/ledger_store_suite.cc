@@ -99,6 +99,10 @@ TEST_P(LedgerStoreTest, BatchWithOneDuplicateCommitsTheOthers) {
   EXPECT_EQ(audit->events[1].action, "issue");
   EXPECT_EQ(audit->events[1].serial, sample_record("kubernetes", 1).serial);
   EXPECT_EQ(audit->events[1].detail, "profile=kubelet-client");
+  // Every field of sql::issue_event (PostgreSQL binds them as parameters of one statement).
+  EXPECT_EQ(audit->events[1].actor, "cli:test");
+  EXPECT_EQ(audit->events[1].issuer, "kubernetes");
+  EXPECT_EQ(audit->events[1].time, 1'800'000'100);
 }
 
 TEST_P(LedgerStoreTest, ListPagesByNotAfterWithFiltersAndCursor) {

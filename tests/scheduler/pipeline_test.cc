@@ -60,9 +60,18 @@ class ThreadedSigner final : public Signer {
   [[nodiscard]] ByteView public_key_der() const noexcept override { return {}; }
   [[nodiscard]] std::string describe() const override { return "threaded fake"; }
   Result<Bytes> sign(ByteView input) override {
+    const int now = ++signing_;
+    // Counted down however sign() leaves (respond may throw).
+    const std::unique_ptr<std::atomic<int>, void (*)(std::atomic<int>*)> leaving(
+        &signing_, [](std::atomic<int>* n) { --*n; });
+    int seen = sign_peak_.load();
+    while (now > seen && !sign_peak_.compare_exchange_weak(seen, now)) {
+    }
     {
       const std::scoped_lock lock(mutex_);
-      sign_threads_.insert(std::this_thread::get_id());
+      for (const auto& t : threads_) {
+        if (t.get_id() == std::this_thread::get_id()) ++signed_on_own_threads_;
+      }
     }
     return respond(input);
   }
@@ -81,18 +90,18 @@ class ThreadedSigner final : public Signer {
 
   std::function<bool(const std::string&)> fails;      // inputs refused for good
   std::function<bool(const std::string&)> busy_once;  // inputs refused once, retryably
+  std::function<bool(const std::string&)> throws_on;  // blocking sign() throws (inline tests)
   std::atomic<int> peak_{0};
   std::atomic<int> calls_{0};
   std::atomic<int> submits_{0};
-  [[nodiscard]] std::size_t sign_threads() {
-    const std::scoped_lock lock(mutex_);
-    return sign_threads_.size();
-  }
+  std::atomic<int> sign_peak_{0};  // most blocking sign() calls at once
+  std::atomic<int> signed_on_own_threads_{0};
 
  private:
   Result<Bytes> respond(ByteView input) {
     ++calls_;
     const std::string text(input.begin(), input.end());
+    if (throws_on && throws_on(text)) throw std::runtime_error("token threw " + text);
     if (fails && fails(text)) return fail(ErrorCode::kInvalidArgument, "refused " + text);
     if (busy_once && busy_once(text)) {
       const std::scoped_lock lock(mutex_);
@@ -127,7 +136,7 @@ class ThreadedSigner final : public Signer {
   std::condition_variable cv_;
   std::deque<std::pair<Bytes, Completion>> queue_;
   std::set<std::string> refused_once_;
-  std::set<std::thread::id> sign_threads_;  // threads that called the blocking sign()
+  std::atomic<int> signing_{0};
   bool stopping_ = false;
   std::atomic<int> in_flight_{0};
   std::vector<std::thread> threads_;
@@ -337,13 +346,15 @@ TEST(PipelineTest, SignInlineSignsOnTheWorkersWithTheSameResults) {
   ThreadedSigner signer(4, std::chrono::microseconds(0));
   signer.fails = [](const std::string& input) { return input.ends_with("3"); };
   signer.busy_once = [](const std::string& input) { return input.ends_with("7"); };
+  signer.throws_on = [](const std::string& input) { return input.ends_with("9"); };
   Input in;
   in.count = 700;
   in.bad_prepare = [](int i) { return i % 7 == 0; };
   in.throws = [](int i) { return i == 500; };
   std::atomic<int> read{0};
   Collected c;
-  PipelineOptions options{16, 2, 2, true};
+  PipelineOptions options{
+      .max_in_flight = 16, .cpu_threads = 2, .sign_attempts = 2, .sign_inline = true};
   auto stats = run_pipeline(source_of(in, read), signer, sink_into(c), options);
   ASSERT_TRUE(stats) << stats.error().message();
   ASSERT_EQ(c.results.size(), 700U);
@@ -360,6 +371,10 @@ TEST(PipelineTest, SignInlineSignsOnTheWorkersWithTheSameResults) {
     } else if (i % 10 == 3) {
       ASSERT_FALSE(r.output);
       EXPECT_EQ(r.output.error().message(), "refused in:item-" + std::to_string(i));
+    } else if (i % 10 == 9) {  // a throwing sign() is that item's error, the rest go on
+      ASSERT_FALSE(r.output);
+      EXPECT_EQ(r.output.error().message(), "sign threw: token threw in:item-" + std::to_string(i));
+      EXPECT_EQ(r.output.error().code(), ErrorCode::kInternal);
     } else {
       ASSERT_TRUE(r.output) << i << ": " << r.output.error().message();
       EXPECT_EQ(text_of(*r.output), expected_output(i));  // a "…7" input: signed on its retry
@@ -370,8 +385,9 @@ TEST(PipelineTest, SignInlineSignsOnTheWorkersWithTheSameResults) {
   EXPECT_EQ(stats->errors, errors);
   EXPECT_LE(stats->peak_in_flight, 16U);
   EXPECT_EQ(signer.submits_.load(), 0) << "sign_inline handed signatures to the signer's threads";
-  EXPECT_GE(signer.sign_threads(), 1U);
-  EXPECT_LE(signer.sign_threads(), 2U) << "signed on more threads than the 2 workers";
+  EXPECT_GE(signer.sign_peak_.load(), 1);
+  EXPECT_LE(signer.sign_peak_.load(), 2) << "more signatures at once than the 2 workers";
+  EXPECT_EQ(signer.signed_on_own_threads_.load(), 0);
   EXPECT_EQ(g_live_work.load(), 0);
 
   // One attempt only: the retryable refusal is the item's result, as with submit().

@@ -564,8 +564,9 @@ void register_batch_command(CLI::App& app, Context& ctx, Action& action) {
                   "seconds between JSON progress lines on stderr when it is not a terminal")
       ->check(CLI::Range(0.0, 3600.0));
   cmd->add_flag("--sign-inline", o->sign_inline,
-                "sign on the pipeline's CPU workers with the blocking C_Sign, no session threads: "
-                "faster for a token on this machine's CPUs (SoftHSM), slower for a network HSM");
+                "the pipeline's CPU workers (one per core) call the blocking Signer::sign (C_Sign "
+                "on a token) themselves, no session threads: can be faster on a token that signs "
+                "on this machine's CPUs (SoftHSM, P-256); never for a network HSM");
   // Recertify (signet issue 5, item 3): both flags or neither.
   auto* recertify = cmd->add_flag("--recertify", o->recertify,
                                   "inputs are certificates issued by --from-ca: each is re-signed "

@@ -306,9 +306,9 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
                   "recertify inputs: certificates (default; OLD's signature checked per item) or "
                   "ledger (recorded first, then streamed from the store as ledger records)");
   cmd->add_flag("--sign-inline", o->sign_inline,
-                "engine and recertify sign on their CPU workers with the blocking C_Sign, no "
-                "session threads: for a token on this machine's CPUs (SoftHSM); give --threads "
-                "as many as --sessions");
+                "engine and recertify: the CPU workers call the blocking Signer::sign (C_Sign) "
+                "themselves, no session threads: for a token on this machine's CPUs (SoftHSM); "
+                "give --threads as many as --sessions");
   cmd->footer(
       "Examples:\n  signet bench pipeline --ca kubernetes-ca --csrs 10000 --repeat 5 --output "
       "json\n"
@@ -320,9 +320,7 @@ void register_bench_pipeline(CLI::App& bench, Context& ctx, Action& action) {
       "    --recertify-items 1000000 --repeat 1 --output json   # peak_rss_mib, wall time\n"
       "  signet bench pipeline --ca kubernetes-ca --recertify-only --ledger sqlite --output json\n"
       "  signet bench pipeline --ca kubernetes-ca --recertify-only --recertify-from ledger \\\n"
-      "    --threads 1 --sessions 2 --output json   # an in-process token: one CPU worker\n"
-      "  signet bench pipeline --ca kubernetes-ca --recertify-only --recertify-from ledger \\\n"
-      "    --threads 2 --sessions 2 --sign-inline --output json   # or: sign on the workers");
+      "    --threads 2 --sessions 2 --sign-inline --output json   # SoftHSM: sign on the workers");
   cmd->callback([&ctx, &action, o] { action = [&ctx, o] { return bench_pipeline(ctx, *o); }; });
 }
 

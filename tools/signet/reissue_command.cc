@@ -722,8 +722,10 @@ void register_reissue_commands(CLI::App& app, Context& ctx, Action& action) {
   cmd->add_option("--cpu-threads", o->cpu_threads, "pipeline CPU threads (0: one per core)")
       ->check(CLI::Range(0, 1024));
   cmd->add_flag("--sign-inline", o->sign_inline,
-                "sign on the pipeline's CPU workers with the blocking C_Sign, no session threads: "
-                "faster for a token on this machine's CPUs (SoftHSM), slower for a network HSM");
+                "the pipeline's CPU workers call the blocking Signer::sign (C_Sign on a token) "
+                "themselves, no session threads: can be faster on a token that signs on this "
+                "machine's CPUs (SoftHSM, P-256); give --cpu-threads as many as --sessions; "
+                "never for a network HSM");
   cmd->add_option("--sessions", o->sessions,
                   "token sessions, one per signature in flight (0: one per core; a network HSM "
                   "wants its in-flight target)")

@@ -6,7 +6,8 @@
 //          ─► sign (Signer::submit; the completion re-enters the graph)
 //          ─► finish (parallel: assemble) ─► order ─► sink (serial, input order)
 //
-// With `sign_inline` (a token on this machine's CPUs) prepare, sign and finish are one task.
+// That is the default. With `sign_inline` (a token on this machine's CPUs) prepare, a blocking
+// Signer::sign and finish are one task on the worker, and the worker does wait for the token.
 //
 // At most `max_in_flight` items live between the source and the sink, so memory does not grow
 // with the input. A failure is that item's result; the rest go on (per-item results, never an
@@ -77,8 +78,10 @@ struct PipelineOptions {
   // as one task, with no hand-off to a session thread and back. For a token that signs on this
   // machine's own CPUs (SoftHSM): there the session threads and the workers compete for the
   // same cores, and each hand-off (a wake-up, a task spawn, a worker spinning for the next item)
-  // costs CPU the token would have used. Give as many workers as sessions. Never for a remote
-  // token: a worker would wait out the token's latency, which is what submit() avoids.
+  // costs CPU the token would have used. Give as many workers as sessions: a worker beyond the
+  // sessions waits in the signer's session pool (up to its session wait, then a retryable
+  // error, retried up to sign_attempts). Never for a remote token: a worker would wait out the
+  // token's latency, which is what submit() avoids.
   bool sign_inline = false;
 };
 
