@@ -140,6 +140,9 @@ std::vector<ProfileSpec> make_specs() {
       "kubelet client certificate (kubernetes.io/kube-apiserver-client-kubelet, rows 16-17)");
   kubelet.cn_rule = CnRule::kNodeName;
   kubelet.organizations = {"system:nodes"};
+  // The kubelet's own certificate manager renews at a random 70-90 % of the lifetime (spec §3).
+  kubelet.renew_from_permille = 700;
+  kubelet.renew_until_permille = 900;
   out.push_back(std::move(kubelet));
   ProfileSpec kserving = signer(
       "kubelet-serving", "kubernetes.io/kubelet-serving", {"digital signature", "server auth"},
@@ -147,6 +150,8 @@ std::vector<ProfileSpec> make_specs() {
   kserving.cn_rule = CnRule::kNodeName;
   kserving.organizations = {"system:nodes"};
   kserving.san_rule = SanRule::kRequired;
+  kserving.renew_from_permille = 700;
+  kserving.renew_until_permille = 900;
   out.push_back(std::move(kserving));
   return out;
 }

@@ -223,6 +223,12 @@ Result<Profile> Profile::create(ProfileSpec s) {
     return invalid(s, "validity must satisfy 10m <= validity <= max_validity <= 876000h, got " +
                           format_duration(s.validity) + " and " + format_duration(s.max_validity));
   }
+  if (s.renew_from_permille < 100 || s.renew_from_permille > s.renew_until_permille ||
+      s.renew_until_permille > 990) {
+    return invalid(s, "renew_at must satisfy 0.1 <= from <= until <= 0.99, got " +
+                          std::to_string(s.renew_from_permille / 1000.0).substr(0, 5) + " and " +
+                          std::to_string(s.renew_until_permille / 1000.0).substr(0, 5));
+  }
   return Profile(std::move(s));
 }
 

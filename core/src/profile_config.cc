@@ -1,6 +1,7 @@
 #include "signet/core/profile_config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -58,6 +59,25 @@ class Reader {
     auto d = parse_duration(text);
     if (!d) return fail(error(path, d.error().message()));
     return *d;
+  }
+
+  // "renew_at": a fraction of the lifetime, or [from, until]; range checks are Profile::create's.
+  Status renew_window(const Json& v, const std::string& path, ProfileSpec& s) const {
+    const auto permille = [&](const Json& x, const std::string& p) -> Result<unsigned> {
+      if (!x.is_number() || !(x.get<double>() >= 0.0 && x.get<double>() <= 1.0)) {
+        return fail(error(p, "must be a fraction of the lifetime between 0 and 1"));
+      }
+      return static_cast<unsigned>(std::lround(x.get<double>() * 1000.0));
+    };
+    if (v.is_array()) {
+      if (v.size() != 2) return fail(error(path, "must be a number or [from, until]"));
+      SIGNET_ASSIGN_OR_RETURN(s.renew_from_permille, permille(v[0], path + "[0]"));
+      SIGNET_ASSIGN_OR_RETURN(s.renew_until_permille, permille(v[1], path + "[1]"));
+      return {};
+    }
+    SIGNET_ASSIGN_OR_RETURN(s.renew_from_permille, permille(v, path));
+    s.renew_until_permille = s.renew_from_permille;
+    return {};
   }
 
   template <typename E, std::size_t N>
@@ -139,6 +159,8 @@ Status apply(const Reader& r, const Json& entry, const std::string& path, Profil
       SIGNET_ASSIGN_OR_RETURN(s.validity, r.duration(v, p));
     } else if (key == "max_validity") {
       SIGNET_ASSIGN_OR_RETURN(s.max_validity, r.duration(v, p));
+    } else if (key == "renew_at") {
+      SIGNET_RETURN_IF_ERROR(r.renew_window(v, p, s));
     } else {
       return fail(r.error(p, "unknown key"));
     }
@@ -263,6 +285,11 @@ std::string profile_json(const Profile& profile) {
   j["default_usages"] = s.default_usages;
   j["validity"] = format_duration(s.validity);
   j["max_validity"] = format_duration(s.max_validity);
+  if (s.renew_from_permille == s.renew_until_permille) {
+    j["renew_at"] = s.renew_from_permille / 1000.0;
+  } else {
+    j["renew_at"] = {s.renew_from_permille / 1000.0, s.renew_until_permille / 1000.0};
+  }
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

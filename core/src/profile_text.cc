@@ -121,6 +121,20 @@ std::string san_text(SanRule r) {
   return "?";
 }
 
+// "80 % of the lifetime" or "70-90 % of the lifetime (per certificate)".
+std::string renew_text(const ProfileSpec& s) {
+  const auto pct = [](unsigned permille) {
+    std::string t = std::to_string(permille / 10);
+    if (permille % 10 != 0) t += "." + std::to_string(permille % 10);
+    return t;
+  };
+  if (s.renew_from_permille == s.renew_until_permille) {
+    return pct(s.renew_from_permille) + " % of the lifetime";
+  }
+  return pct(s.renew_from_permille) + "-" + pct(s.renew_until_permille) +
+         " % of the lifetime (drawn per certificate)";
+}
+
 }  // namespace
 
 std::string profile_text(const Profile& profile) {
@@ -147,6 +161,7 @@ std::string profile_text(const Profile& profile) {
   out += "  usages default: " + list(s.default_usages) + "\n";
   out += "  validity: " + format_duration(s.validity) + " (max " + format_duration(s.max_validity) +
          ")\n";
+  out += "  renew at: " + renew_text(s) + "\n";
   out += "  certificate: " + default_extensions(s) + "\n";
   return out;
 }

@@ -4,6 +4,12 @@
 
 namespace signet::scheduler::sql {
 
+std::string select_records(bool with_der) {
+  std::string text(kSelectRecord);
+  if (!with_der) text.replace(text.find(" der,"), 5, " NULL AS der,");
+  return text;
+}
+
 std::string join_sans(const std::vector<std::string>& sans) {
   std::string out;
   for (const auto& s : sans) {

@@ -19,6 +19,10 @@ inline constexpr std::string_view kSelectRecord =
     " FROM certificates";
 
 // SANs as one text column, '\n' between entries (check_record refuses control characters).
+// kSelectRecord, or with NULL in place of the certificate DER (ListQuery::without_der).
+[[nodiscard]] std::string select_records(bool with_der);
+
+// SANs as one text column, '\n' between entries (check_record refuses control characters).
 [[nodiscard]] std::string join_sans(const std::vector<std::string>& sans);
 [[nodiscard]] std::vector<std::string> split_sans(std::string_view text);
 

@@ -95,6 +95,7 @@ pqxx::binarystring blob(ByteView b) {
   return {b.data(), b.size()};
 }
 Bytes bytes_of(const pqxx::field& f) {
+  if (f.is_null()) return {};  // ListQuery::without_der
   const pqxx::binarystring b(f);
   return {b.data(), b.data() + b.size()};  // NOLINT
 }
@@ -277,7 +278,7 @@ Result<ledger::RecordPage> PostgresStore::list(const ledger::ListQuery& q) {
     int next = 0;
     // Two statements: `next` is set by where_clause, and + does not sequence its operands.
     const std::string where = sql::where_clause(q, sql::Placeholders::kDollar, true, &next);
-    const std::string text = std::string(sql::kSelectRecord) + where +
+    const std::string text = sql::select_records(!q.without_der) + where +
                              " ORDER BY not_after, id LIMIT $" + std::to_string(next) + "::bigint";
     std::vector<std::string> params = filter_params(q, true);
     params.push_back(std::to_string(q.limit));

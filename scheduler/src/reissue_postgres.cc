@@ -3,6 +3,7 @@
 // LOCKED LIMIT n): concurrent workers each lock different pending rows and never wait on one
 // another's (PostgreSQL 15 docs, SELECT "The Locking Clause"). The commit's done-update is
 // guarded by "still claimed by me", so a worker whose lease was taken over writes nothing.
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -130,6 +131,59 @@ class PostgresReissueStore final : public ReissueJobStore {
       w.commit();
       if (created != nullptr) *created = true;
       return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
+    });
+  }
+
+  Result<ReissueJob> open_renewal(const ReissueJobSpec& spec, std::span<const std::int64_t> records,
+                                  std::int64_t now_ms, std::string_view actor,
+                                  bool* created) override {
+    SIGNET_RETURN_IF_ERROR(reissue_sql::check_renewal(spec, records.size()));
+    const std::lock_guard lock(mutex_);
+    return guarded("open the renewal", [&]() -> Result<ReissueJob> {
+      pqxx::work w(*conn_);
+      // Two workers starting at once must not create two jobs: serialise on the spec.
+      w.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", 0x7265,
+                    spec.from_ca + "\n" + spec.to_ca + "\n" + spec.profile);
+      const pqxx::result found =
+          w.exec_params(std::string(reissue_sql::kSelectJob) +
+                            " WHERE from_ca = $1 AND to_ca = $2 AND profile = $3 AND"
+                            " state = 'active' ORDER BY id DESC LIMIT 1",
+                        spec.from_ca, spec.to_ca, spec.profile);
+      if (!found.empty()) {
+        if (created != nullptr) *created = false;
+        ReissueJob job = read_job(found[0]);
+        w.commit();
+        return job;
+      }
+      if (records.empty()) return fail(reissue_sql::no_renewal(spec));
+      const auto total = static_cast<std::int64_t>(records.size());
+      const auto id =
+          w.exec_params1(
+               "INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message,"
+               " total) VALUES ($1, $2, $3, $4, 'active', '', $5) RETURNING id",
+               spec.from_ca, spec.to_ca, spec.profile, now_ms / 1000, total)[0]
+              .as<std::int64_t>();
+      // One statement per 10,000 ids: an array parameter, unnested WITH ORDINALITY so item ids
+      // follow the given (deadline) order.
+      for (std::size_t i = 0; i < records.size(); i += 10000) {
+        std::string array = "{";
+        for (std::size_t k = i; k < std::min(records.size(), i + 10000); ++k) {
+          if (k > i) array += ',';
+          array += std::to_string(records[k]);
+        }
+        array += '}';
+        w.exec_params(
+            "INSERT INTO reissue_items (job_id, record_id, state) SELECT $1, r, 'pending'"
+            " FROM unnest($2::bigint[]) WITH ORDINALITY AS t (r, n) ORDER BY n",
+            id, array);
+      }
+      const ledger::AuditEvent start =
+          reissue_sql::renewal_start_event(id, spec, records.size(), now_ms / 1000, actor);
+      SIGNET_RETURN_IF_ERROR(ledger::check_audit_event(start));
+      insert_audit(w, start);
+      w.commit();
+      if (created != nullptr) *created = true;
+      return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", records.size()};
     });
   }
 

@@ -41,7 +41,10 @@ Result<std::unique_ptr<ReissueJobStore>> open_reissue_store(std::string_view spe
 
 namespace reissue_sql {
 
-Status check_spec(const ReissueJobSpec& spec) {
+namespace {
+
+// The CA names and the profile filter, the rules a reissue and a renewal share.
+Status check_fields(const ReissueJobSpec& spec) {
   for (const auto& [what, value] :
        {std::pair{"--from-ca", &spec.from_ca}, std::pair{"--to-ca", &spec.to_ca}}) {
     if (value->empty() || value->size() > ledger::kMaxIssuerChars ||
@@ -50,14 +53,35 @@ Status check_spec(const ReissueJobSpec& spec) {
                   std::string("reissue: ") + what + " must be a CA name of 1..63 characters");
     }
   }
+  if (spec.profile.size() > 128 || !printable_utf8_length(spec.profile)) {
+    return fail(ErrorCode::kInvalidArgument,
+                "reissue: --profile must be a profile name of at most 128 characters");
+  }
+  return {};
+}
+
+}  // namespace
+
+Status check_spec(const ReissueJobSpec& spec) {
+  SIGNET_RETURN_IF_ERROR(check_fields(spec));
   if (spec.from_ca == spec.to_ca) {
     return fail(ErrorCode::kInvalidArgument, "reissue: --from-ca and --to-ca are both '" +
                                                  spec.from_ca +
                                                  "' (a reissue moves certificates to another CA)");
   }
-  if (spec.profile.size() > 128 || !printable_utf8_length(spec.profile)) {
+  return {};
+}
+
+Status check_renewal(const ReissueJobSpec& spec, std::size_t records) {
+  SIGNET_RETURN_IF_ERROR(check_fields(spec));
+  if (spec.from_ca != spec.to_ca) {
+    return fail(ErrorCode::kInvalidArgument, "renew: a renewal re-signs under the same CA, got '" +
+                                                 spec.from_ca + "' and '" + spec.to_ca + "'");
+  }
+  if (records > kMaxRenewalItems) {
     return fail(ErrorCode::kInvalidArgument,
-                "reissue: --profile must be a profile name of at most 128 characters");
+                "renew: a run renews at most " + std::to_string(kMaxRenewalItems) +
+                    " certificates, got " + std::to_string(records) + " (use a shorter --horizon)");
   }
   return {};
 }
@@ -86,6 +110,12 @@ Error no_job(std::optional<std::int64_t> id) {
                                    : std::string("reissue: no reissue job in this ledger")};
 }
 
+Error no_renewal(const ReissueJobSpec& spec) {
+  return {ErrorCode::kNotFound,
+          "renew: no active renewal of CA " + spec.from_ca +
+              (spec.profile.empty() ? std::string() : ", profile " + spec.profile)};
+}
+
 std::string newer_schema(int found) {
   return "reissue: the ledger's reissue tables are at version " + std::to_string(found) +
          ", newer than this signet's " + std::to_string(kReissueSchemaVersion) +
@@ -100,6 +130,17 @@ ledger::AuditEvent start_event(std::int64_t job, const ReissueJobSpec& spec, std
   e.action = "reissue-start";
   e.issuer = spec.from_ca;
   e.detail = "job=" + std::to_string(job) + " to=" + spec.to_ca +
+             " profile=" + (spec.profile.empty() ? "*" : spec.profile) +
+             " total=" + std::to_string(total);
+  return e;
+}
+
+ledger::AuditEvent renewal_start_event(std::int64_t job, const ReissueJobSpec& spec,
+                                       std::uint64_t total, std::int64_t time,
+                                       std::string_view actor) {
+  ledger::AuditEvent e = start_event(job, spec, total, time, actor);
+  e.action = "renew-start";
+  e.detail = "job=" + std::to_string(job) +
              " profile=" + (spec.profile.empty() ? "*" : spec.profile) +
              " total=" + std::to_string(total);
   return e;

@@ -57,14 +57,22 @@ inline constexpr std::string_view kSelectJob =
     "SELECT id, from_ca, to_ca, profile, created_at, state, message, total FROM reissue_jobs";
 
 [[nodiscard]] Status check_spec(const ReissueJobSpec& spec);
+// A renewal's spec: the same CA on both sides, and at most kMaxRenewalItems records.
+[[nodiscard]] Status check_renewal(const ReissueJobSpec& spec, std::size_t records);
 [[nodiscard]] Status check_claim(std::size_t n, std::int64_t lease_ms);
 [[nodiscard]] JobState parse_state(std::string_view text);
 [[nodiscard]] Error no_job(std::optional<std::int64_t> id);
+// kNotFound: no active renewal of this spec (open_renewal with no records).
+[[nodiscard]] Error no_renewal(const ReissueJobSpec& spec);
 [[nodiscard]] std::string newer_schema(int found);
 
 [[nodiscard]] ledger::AuditEvent start_event(std::int64_t job, const ReissueJobSpec& spec,
                                              std::uint64_t total, std::int64_t time,
                                              std::string_view actor);
+// "renew-start" with the job's CA, profile and size.
+[[nodiscard]] ledger::AuditEvent renewal_start_event(std::int64_t job, const ReissueJobSpec& spec,
+                                                     std::uint64_t total, std::int64_t time,
+                                                     std::string_view actor);
 // `base` (actor, time, issuer) with action "reissue-commit" and the batch's counts as detail.
 [[nodiscard]] ledger::AuditEvent commit_event(const ledger::AuditEvent& base, std::int64_t job,
                                               const CommitOutcome& outcome);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -123,6 +124,39 @@ class SqliteReissueStore final : public ReissueJobStore {
     SIGNET_RETURN_IF_ERROR(tx.commit());
     if (created != nullptr) *created = true;
     return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
+  }
+
+  Result<ReissueJob> open_renewal(const ReissueJobSpec& spec, std::span<const std::int64_t> records,
+                                  std::int64_t now_ms, std::string_view actor,
+                                  bool* created) override {
+    SIGNET_RETURN_IF_ERROR(reissue_sql::check_renewal(spec, records.size()));
+    const std::lock_guard lock(mutex_);
+    Tx tx(*this);
+    SIGNET_RETURN_IF_ERROR(tx.begin());
+    SIGNET_ASSIGN_OR_RETURN(std::optional<ReissueJob> active, active_job(spec));
+    if (active) {
+      if (created != nullptr) *created = false;
+      SIGNET_RETURN_IF_ERROR(tx.commit());
+      return std::move(*active);
+    }
+    if (records.empty()) return fail(reissue_sql::no_renewal(spec));
+    SIGNET_ASSIGN_OR_RETURN(const std::int64_t id, insert_job(spec, now_ms, records.size()));
+    SIGNET_ASSIGN_OR_RETURN(
+        sqlite3_stmt * item,
+        stmt("INSERT INTO reissue_items (job_id, record_id, state) VALUES (?1, ?2, 'pending')"));
+    for (const std::int64_t record : records) {
+      sqlite3_bind_int64(item, 1, id);
+      sqlite3_bind_int64(item, 2, record);
+      if (const int rc = sqlite3_step(item); rc != SQLITE_DONE) {
+        return db_error(db_.get(), rc, "add record " + std::to_string(record) + " to the renewal");
+      }
+      sqlite3_reset(item);
+    }
+    SIGNET_RETURN_IF_ERROR(insert_audit(
+        reissue_sql::renewal_start_event(id, spec, records.size(), now_ms / 1000, actor)));
+    SIGNET_RETURN_IF_ERROR(tx.commit());
+    if (created != nullptr) *created = true;
+    return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", records.size()};
   }
 
   Result<ReissueJob> find_job(std::optional<std::int64_t> id) override {
@@ -396,6 +430,41 @@ class SqliteReissueStore final : public ReissueJobStore {
   }
 
  private:
+  // The newest active job with this spec (open_renewal), in the caller's transaction.
+  Result<std::optional<ReissueJob>> active_job(const ReissueJobSpec& spec) {
+    SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * s,
+                            stmt(std::string(reissue_sql::kSelectJob) +
+                                 " WHERE from_ca = ?1 AND to_ca = ?2 AND profile = ?3 AND"
+                                 " state = 'active' ORDER BY id DESC LIMIT 1"));
+    bind_text(s, 1, spec.from_ca);
+    bind_text(s, 2, spec.to_ca);
+    bind_text(s, 3, spec.profile);
+    const int rc = sqlite3_step(s);
+    std::optional<ReissueJob> job;
+    if (rc == SQLITE_ROW) job = read_job(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), rc, "find the job");
+    return job;
+  }
+
+  // A new active job row of `total` items (its items are the caller's to insert).
+  Result<std::int64_t> insert_job(const ReissueJobSpec& spec, std::int64_t now_ms,
+                                  std::size_t total) {
+    SIGNET_ASSIGN_OR_RETURN(
+        sqlite3_stmt * ins,
+        stmt("INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message,"
+             " total) VALUES (?1, ?2, ?3, ?4, 'active', '', ?5)"));
+    bind_text(ins, 1, spec.from_ca);
+    bind_text(ins, 2, spec.to_ca);
+    bind_text(ins, 3, spec.profile);
+    sqlite3_bind_int64(ins, 4, now_ms / 1000);
+    sqlite3_bind_int64(ins, 5, static_cast<std::int64_t>(total));
+    if (const int rc = sqlite3_step(ins); rc != SQLITE_DONE) {
+      return db_error(db_.get(), rc, "create the job");
+    }
+    return sqlite3_last_insert_rowid(db_.get());
+  }
+
   explicit SqliteReissueStore(SqlitePtr db) : db_(std::move(db)) {}
 
   // RAII: rolled back unless committed. IMMEDIATE takes the write lock at BEGIN.

@@ -349,7 +349,7 @@ Result<std::vector<CertificateRecord>> SqliteStore::find_serial(ByteView serial)
 Result<ledger::RecordPage> SqliteStore::list(const ledger::ListQuery& q) {
   SIGNET_RETURN_IF_ERROR(ledger::check_query(q));
   const std::lock_guard lock(mutex_);
-  const std::string text = std::string(sql::kSelectRecord) +
+  const std::string text = sql::select_records(!q.without_der) +
                            sql::where_clause(q, sql::Placeholders::kQuestion, true) +
                            " ORDER BY not_after, id LIMIT ?";
   SIGNET_ASSIGN_OR_RETURN(auto rows, select_locked(text, &q, {}, {}));

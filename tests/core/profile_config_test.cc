@@ -29,6 +29,16 @@ TEST(ProfileConfigTest, OverridesABuiltinAndAddsProfiles) {
   EXPECT_EQ(ingress->spec().cn_rule, CnRule::kFromRequest);
   EXPECT_TRUE(ingress->spec().common_name.empty());
   EXPECT_EQ(ingress->spec().san_rule, SanRule::kRequired);
+  EXPECT_EQ(serving->spec().renew_from_permille, 700U);  // the kubelet's own 70-90 %
+  EXPECT_EQ(serving->spec().renew_until_permille, 900U);
+  const auto window = load_profiles(R"({"version": 1, "profiles": [
+      {"name": "admin", "renew_at": 0.75}, {"name": "scheduler", "renew_at": [0.6, 0.85]}]})",
+                                    "profiles.json");
+  ASSERT_TRUE(window) << window.error().message();
+  EXPECT_EQ(window->find("admin")->spec().renew_from_permille, 750U);
+  EXPECT_EQ(window->find("admin")->spec().renew_until_permille, 750U);
+  EXPECT_EQ(window->find("scheduler")->spec().renew_from_permille, 600U);
+  EXPECT_EQ(window->find("scheduler")->spec().renew_until_permille, 850U);
 }
 
 TEST(ProfileConfigTest, JsonOfEveryBuiltinLoadsBackUnchanged) {
@@ -70,6 +80,13 @@ TEST(ProfileConfigTest, MalformedFilesAreRefusedNamingThePath) {
       {R"({"version": 1, "profiles": [{"name": "admin", "validity": "9000h"}]})",
        "p.json: profiles[0]: profile 'admin': validity must satisfy 10m <= validity <= "
        "max_validity"},
+      {R"({"version": 1, "profiles": [{"name": "admin", "renew_at": 1.5}]})",
+       "p.json: profiles[0].renew_at: must be a fraction of the lifetime between 0 and 1"},
+      {R"({"version": 1, "profiles": [{"name": "admin", "renew_at": [0.7]}]})",
+       "p.json: profiles[0].renew_at: must be a number or [from, until]"},
+      {R"({"version": 1, "profiles": [{"name": "admin", "renew_at": [0.9, 0.7]}]})",
+       "p.json: profiles[0]: profile 'admin': renew_at must satisfy 0.1 <= from <= until <= "
+       "0.99, got 0.900 and 0.700"},
       {R"({"version": 1, "profiles": [{"name": "x", "base": "nope"}]})",
        "p.json: profiles[0].base: no profile named 'nope'"},
       {R"({"version": 1, "profiles": [{"name": "admin"}, {"name": "admin"}]})",

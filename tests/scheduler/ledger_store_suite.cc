@@ -180,6 +180,26 @@ TEST_P(LedgerStoreTest, CursorBreaksTiesOnEqualNotAfterById) {
   EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
 }
 
+TEST_P(LedgerStoreTest, ListWithoutDerReturnsEveryOtherField) {
+  CertificateRecord r = sample_record("kubernetes", 11);
+  ASSERT_FALSE(r.der.empty());
+  ASSERT_NO_FATAL_FAILURE(insert_ok(*store_, {r}));
+  ListQuery q;
+  q.without_der = true;
+  auto lean = store_->list(q);
+  ASSERT_TRUE(lean) << lean.error().message();
+  ASSERT_EQ(lean->records.size(), 1U);
+  EXPECT_TRUE(lean->records[0].der.empty());
+  q.without_der = false;
+  auto full = store_->list(q);
+  ASSERT_TRUE(full) << full.error().message();
+  ASSERT_EQ(full->records.size(), 1U);
+  EXPECT_EQ(full->records[0].der, r.der);
+  CertificateRecord expected = full->records[0];
+  expected.der.clear();
+  EXPECT_EQ(lean->records[0], expected);
+}
+
 TEST_P(LedgerStoreTest, ListRefusesBadLimits) {
   ListQuery q;
   q.limit = 0;

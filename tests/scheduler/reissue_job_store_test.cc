@@ -137,6 +137,59 @@ TEST_P(ReissueStoreTest, OneItemPerUnrevokedRecordAndTheSameJobOnReopen) {
   EXPECT_EQ(starts[0].detail, "job=" + std::to_string(job->id) + " to=new-ca profile=* total=10");
 }
 
+// A renewal job holds exactly the given records, in the given order; it is resumed while active
+// and never reopened once finished.
+TEST_P(ReissueStoreTest, ARenewalHoldsTheGivenRecordsInOrderAndIsNotReopenedWhenFinished) {
+  add_old_records(6);
+  const scheduler::ReissueJobSpec spec{"old-ca", "old-ca", "kubelet-client"};
+  const std::vector<std::int64_t> due{5, 2, 4};  // record ids, most urgent first
+  bool created = false;
+  auto job = jobs_->open_renewal(spec, due, 1000, "test", &created);
+  ASSERT_TRUE(job) << job.error().message();
+  EXPECT_TRUE(created);
+  EXPECT_EQ(job->total, 3U);
+  auto resumed = jobs_->open_renewal(spec, std::vector<std::int64_t>{1}, 2000, "test", &created);
+  ASSERT_TRUE(resumed) << resumed.error().message();
+  EXPECT_FALSE(created);
+  EXPECT_EQ(resumed->id, job->id);
+  EXPECT_EQ(resumed->total, 3U);
+  auto claimed = jobs_->claim(job->id, "w", 10, 0, 60000);
+  ASSERT_TRUE(claimed) << claimed.error().message();
+  std::vector<std::int64_t> order;
+  for (const auto& item : *claimed) order.push_back(item.record_id);
+  EXPECT_EQ(order, due);
+  std::vector<scheduler::IssuedItem> out = issued(*claimed);
+  for (auto& item : out) item.record.issuer = "old-ca";  // the same CA re-signs
+  auto committed = jobs_->commit(job->id, "w", out, {}, 10, event());
+  ASSERT_TRUE(committed) << committed.error().message();
+  EXPECT_EQ(committed->committed.size(), 3U);
+  auto ended = jobs_->end_job(job->id, scheduler::JobState::kFinished, "");
+  ASSERT_TRUE(ended && *ended);
+  auto none = jobs_->open_renewal(spec, {}, 2500, "test", &created);  // nothing active, no records
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code(), ErrorCode::kNotFound);
+  auto next = jobs_->open_renewal(spec, std::vector<std::int64_t>{1}, 3000, "test", &created);
+  ASSERT_TRUE(next) << next.error().message();
+  EXPECT_TRUE(created);
+  EXPECT_NE(next->id, job->id);
+  EXPECT_EQ(next->total, 1U);
+  const auto starts = audit("renew-start");
+  ASSERT_EQ(starts.size(), 2U);
+  EXPECT_EQ(starts[0].detail, "job=" + std::to_string(job->id) + " profile=kubelet-client total=3");
+
+  auto other = jobs_->open_renewal({"old-ca", "new-ca", ""}, due, 0, "test", nullptr);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().message(),
+            "renew: a renewal re-signs under the same CA, got 'old-ca' and 'new-ca'");
+  // An id that is no record: nothing of the job is left behind.
+  auto missing = jobs_->open_renewal({"old-ca", "old-ca", ""}, std::vector<std::int64_t>{999999}, 0,
+                                     "test", nullptr);
+  ASSERT_FALSE(missing);
+  auto newest = jobs_->find_job(std::nullopt);
+  ASSERT_TRUE(newest);
+  EXPECT_EQ(newest->id, next->id);
+}
+
 TEST_P(ReissueStoreTest, ClaimsNeverOverlapAndCommitsAreExactlyOnce) {
   add_old_records(10);
   auto job = jobs_->open_job({"old-ca", "new-ca", ""}, 0, "test", nullptr);

@@ -7,10 +7,7 @@
 // DER, and the audit trail adds up (one reissue-commit per batch, their counts sum to the total).
 // `openssl verify -x509_strict` checks a sample against NEW. Two workers on one real PostgreSQL
 // split a job without a duplicate, and a killed worker's claims are taken over after its lease.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,9 +25,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
+#include "cli_spawn.h"
 #include "postgres_server.h"
-
-extern char** environ;  // NOLINT
 
 #ifndef SIGNET_REISSUE_RECORDS
 #ifdef SIGNET_SANITIZED
@@ -98,54 +94,6 @@ assert one("SELECT count(*) FROM audit_events WHERE action = 'reissue-start'") =
 assert one("SELECT count(*) FROM audit_events WHERE action = 'reissue-finish'") == 1
 print('ok', total, len(commits))
 )";
-
-struct Spawned {
-  pid_t pid = -1;
-  fs::path err;
-};
-
-// Starts `argv` in `cwd` with stderr to a file (stdout to /dev/null); no shell. `softhsm_conf`,
-// when set, replaces SOFTHSM2_CONF (a worker on its own copy of the token).
-Spawned spawn(const std::vector<std::string>& argv, const fs::path& cwd, const std::string& tag,
-              const std::string& softhsm_conf = {}) {
-  Spawned s;
-  s.err = cwd / (tag + ".err");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, s.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));  // NOLINT
-  args.push_back(nullptr);
-  std::vector<std::string> env_text;
-  for (char** e = environ; *e != nullptr; ++e) {  // NOLINT
-    const std::string var(*e);
-    if (!softhsm_conf.empty() && var.starts_with("SOFTHSM2_CONF=")) continue;
-    env_text.push_back(var);
-  }
-  if (!softhsm_conf.empty()) env_text.push_back("SOFTHSM2_CONF=" + softhsm_conf);
-  std::vector<char*> env;
-  for (auto& v : env_text) env.push_back(v.data());
-  env.push_back(nullptr);
-  if (posix_spawn(&s.pid, args[0], &actions, nullptr, args.data(), env.data()) != 0) s.pid = -1;
-  posix_spawn_file_actions_destroy(&actions);
-  return s;
-}
-
-int wait_for(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class CliReissueTest : public CliTest {
  protected:

@@ -26,6 +26,7 @@ void register_certs_commands(CLI::App& app, Context& ctx, Action& action);
 // signet serve, signet config check (tools/serve: signet::serve).
 void register_serve_commands(CLI::App& app, Context& ctx, Action& action);
 void register_reissue_commands(CLI::App& app, Context& ctx, Action& action);
+void register_renew_commands(CLI::App& app, Context& ctx, Action& action);
 // signet credentials list|rotate: a serve config's HMAC keys (issue 7 item 2).
 void register_credentials_commands(CLI::App& app, Context& ctx, Action& action);
 

@@ -61,6 +61,7 @@ int run(int argc, char** argv) {
   signet::cli::register_certs_commands(app, ctx, action);
   signet::cli::register_serve_commands(app, ctx, action);
   signet::cli::register_reissue_commands(app, ctx, action);
+  signet::cli::register_renew_commands(app, ctx, action);
   signet::cli::register_credentials_commands(app, ctx, action);
 
   try {

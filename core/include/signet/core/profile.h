@@ -67,6 +67,13 @@ struct ProfileSpec {
   std::vector<std::string> default_usages;
   std::chrono::seconds validity{};      // used when the request names none
   std::chrono::seconds max_validity{};  // upper bound for --validity and expirationSeconds
+  // When a certificate of this profile is due for renewal (`signet renew`): at notBefore +
+  // f × lifetime, f drawn per certificate from [renew_from, renew_until] in thousandths, so a
+  // fleet issued at once is not renewed at once (kubelets renew between 70 % and 90 % of the
+  // lifetime, AKS at 80 %: spec §3). Equal bounds: no jitter. Config: "renew_at": 0.8 or
+  // [0.7, 0.9].
+  unsigned renew_from_permille = 800;
+  unsigned renew_until_permille = 800;
 };
 
 // A CA certificate as a CA profile shapes it (kubeadm's CA rows, spec §1.2): checked subject,

@@ -36,6 +36,9 @@ namespace signet::scheduler {
 inline constexpr int kReissueSchemaVersion = 1;
 // Items per claim (and so per commit transaction).
 inline constexpr std::size_t kMaxClaim = 10000;
+// Items of one renewal job (open_renewal): a run renews at most this many; the rest wait for
+// the next run.
+inline constexpr std::size_t kMaxRenewalItems = 2'000'000;
 // Worker ids: 1..128 printable ASCII characters without spaces.
 inline constexpr std::size_t kMaxWorkerIdChars = 128;
 
@@ -123,6 +126,18 @@ class ReissueJobStore {
   // (several workers) end up with the same job.
   [[nodiscard]] virtual Result<ReissueJob> open_job(const ReissueJobSpec& spec, std::int64_t now_ms,
                                                     std::string_view actor, bool* created) = 0;
+  // A renewal job (`signet renew run`: spec.from_ca == spec.to_ca, the same CA re-signs): the
+  // newest ACTIVE job with this spec, resumed as it stands (`records` ignored, `*created` false);
+  // when there is none, a new active job whose items are exactly `records` (ledger record ids,
+  // the renewal planner's due set in deadline order, so claims take the most urgent first; at
+  // most kMaxRenewalItems), created with them and a "renew-start" audit event in one transaction.
+  // A finished renewal is never reopened: the next run renews what is due by then. With no
+  // active job and `records` empty nothing is created: kNotFound (a run asks that first, so it
+  // plans only when there is nothing to resume).
+  [[nodiscard]] virtual Result<ReissueJob> open_renewal(const ReissueJobSpec& spec,
+                                                        std::span<const std::int64_t> records,
+                                                        std::int64_t now_ms, std::string_view actor,
+                                                        bool* created) = 0;
   // A job by id, or the newest job when `id` is empty. kNotFound.
   [[nodiscard]] virtual Result<ReissueJob> find_job(std::optional<std::int64_t> id) = 0;
 
