@@ -47,8 +47,9 @@ trap 'kill -- -"$lint_pid" 2>/dev/null || true' EXIT
 # Optimised like RelWithDebInfo but without debug info, and the CLI and tests unity-built
 # (SIGNET_UNITY in CMakeLists.txt): far less compile time in CI.
 stage "normal build"
+# With the 100,000-record reissue crash test (issue 6 acceptance; label `long`, ~4 min).
 build build/ci-release all -- -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-  -DSIGNET_UNITY=ON
+  -DSIGNET_UNITY=ON -DSIGNET_REISSUE_LONG_TEST=ON
 
 stage "ASan+UBSan build: all tests except long ones"
 build build/ci-asan all -- -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=address,undefined \

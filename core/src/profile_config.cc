@@ -64,7 +64,8 @@ class Reader {
   // "renew_at": a fraction of the lifetime, or [from, until]; range checks are Profile::create's.
   Status renew_window(const Json& v, const std::string& path, ProfileSpec& s) const {
     const auto permille = [&](const Json& x, const std::string& p) -> Result<unsigned> {
-      if (!x.is_number() || !(x.get<double>() >= 0.0 && x.get<double>() <= 1.0)) {
+      const bool fraction = x.is_number() && x.get<double>() >= 0.0 && x.get<double>() <= 1.0;
+      if (!fraction) {
         return fail(error(p, "must be a fraction of the lifetime between 0 and 1"));
       }
       return static_cast<unsigned>(std::lround(x.get<double>() * 1000.0));

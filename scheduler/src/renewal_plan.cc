@@ -78,7 +78,7 @@ Result<RenewalPlan> plan_renewals(const std::vector<RenewalCandidate>& candidate
   plan.current = candidates.size();
   plan.finish = static_cast<double>(options.at);
   const std::int64_t end = options.at + options.horizon;
-  double done_at = static_cast<double>(options.at);
+  auto done_at = static_cast<double>(options.at);
   const double step = 1.0 / options.rate;
   std::uint64_t j = 0;
   for (const auto& c : candidates) {

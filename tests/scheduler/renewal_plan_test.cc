@@ -72,6 +72,7 @@ TEST(CandidateCollectorTest, KeepsTheNewestRecordOfEachIdentityAndDropsRevokedOn
 
 std::vector<RenewalCandidate> candidates(const std::vector<std::int64_t>& deadlines) {
   std::vector<RenewalCandidate> out;
+  out.reserve(deadlines.size());
   std::int64_t id = 1;
   for (const auto d : deadlines) out.push_back({id++, d, d + 1000, "p", {}});
   return out;

@@ -4,9 +4,8 @@
 // Checked by python3-cryptography (code we did not write): exactly one renewal per current
 // record, each with the old one's subject, SANs and key, issued by the same CA, its signature
 // verifying under the CA's key, every --out file the committed DER; `openssl verify` on a sample.
-#include <signal.h>
-
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <string>
 #include <thread>

@@ -243,7 +243,8 @@ struct Planned {
 Status check_renew_options(const RenewOptions& o) {
   if (o.ca.empty()) return fail(ErrorCode::kInvalidArgument, "renew: --ca is required");
   SIGNET_RETURN_IF_ERROR(check_ca_name(o.ca));
-  if (!(o.share > 0 && o.share <= 1)) {
+  const bool share_ok = o.share > 0 && o.share <= 1;  // false for NaN too
+  if (!share_ok) {
     return fail(ErrorCode::kInvalidArgument, "--share: must be in (0, 1]");
   }
   return {};
@@ -448,7 +449,7 @@ Status renew_run(Context& ctx, RenewOptions o) {
                                                      {"kind", "renew"},
                                                      {"rate", o.run.rate}});
   const auto started = SteadyClock::now();
-  const Status driven = drive_job(ctx, o.run, *jobs, *l.ledger, job, l.set, l.ca, l.ca, worker);
+  Status driven = drive_job(ctx, o.run, *jobs, *l.ledger, job, l.set, l.ca, l.ca, worker);
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   log_step("renew-end",
            {{"job", job.id},
