@@ -5,13 +5,14 @@
 # (within 15 %). The CA key is moved into a SoftHSM token; plan and run sign through it.
 #
 # Plans: REPS runs of `renew plan` with its default 1 s capacity probe, timed wall-clock.
-# Runs: REPS runs, each at its own moment (--at base + k x HORIZON, so every run renews a fresh
+# Runs: first a catch-up run at --at base (what fell due before it: renewed, not measured), then
+# REPS runs, each at its own moment (--at base + k x HORIZON, so every run renews a fresh
 # batch); each run is preceded by a plan at the same --at (its probe is kept and the run reads it
 # with --capacity last), so plan and run share one capacity figure. The run logs its predicted
 # and actual seconds (renew-end); this prints both and their ratio.
 #
 # Usage: bench/renew-plan.sh [BUILD_DIR=build/dev]
-#   env: RECORDS=1000000 SPREAD_DAYS=250 REPS=5 SHARE=0.5 HORIZON_HOURS=168 AT_HOURS=168
+#   env: RECORDS=1000000 SPREAD_DAYS=250 REPS=5 SHARE=0.5 HORIZON_HOURS=168 AT_HOURS=720
 #        SOFTHSM_MODULE=/usr/lib/softhsm/libsofthsm2.so
 set -euo pipefail
 
@@ -24,7 +25,7 @@ spread=${SPREAD_DAYS:-250}
 reps=${REPS:-5}
 share=${SHARE:-0.5}
 horizon_h=${HORIZON_HOURS:-168}
-at_h=${AT_HOURS:-168}
+at_h=${AT_HOURS:-720}
 for f in "$signet_bin" "$synth" "$softhsm"; do
   [[ -e $f ]] || { echo "renew-plan: missing $f" >&2; exit 2; }
 done
@@ -56,6 +57,11 @@ for r in $(seq 1 "$reps"); do
     "$(field "plan$r.json" records)" "$(field "plan$r.json" due)" \
     "$(python3 -c "import json; print(json.load(open('plan$r.json'))['capacity']['rate'])")"
 done
+
+echo "== catch-up run at the base moment (everything due before it; not measured)"
+"$signet_bin" renew run --ca kubernetes --at "@$base" --horizon "${horizon_h}h" --share "$share" \
+  --capacity last --out out0 --output json >run0.json 2>run0.log
+python3 -c "import json,sys; print('catch-up:', json.load(open('run0.json'))['done'], 'renewed')"
 
 echo "== renew run against its plan: $reps batches of ${horizon_h}h of deadlines, share $share"
 for k in $(seq 1 "$reps"); do

@@ -4,6 +4,10 @@
 
 namespace signet::scheduler::sql {
 
+std::string order_by(const ledger::ListQuery& q) {
+  return q.by_id ? " ORDER BY id" : " ORDER BY not_after, id";
+}
+
 std::string select_records(bool with_der) {
   std::string text(kSelectRecord);
   if (!with_der) text.replace(text.find(" der,"), 5, " NULL AS der,");
@@ -44,7 +48,9 @@ std::string where_clause(const ledger::ListQuery& q, Placeholders style, bool wi
   if (q.profile) terms.push_back("profile = " + p());
   if (q.not_after_from) terms.push_back("not_after >= " + p(true));
   if (q.not_after_until) terms.push_back("not_after < " + p(true));
-  if (with_cursor && q.after) {
+  if (with_cursor && q.after && q.by_id) {
+    terms.push_back("id > " + p(true));
+  } else if (with_cursor && q.after) {
     // A row-value comparison, so (not_after, id) indexes serve it as one range.
     std::string a = p(true);
     std::string b = p(true);

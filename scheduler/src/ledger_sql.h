@@ -34,6 +34,10 @@ enum class Placeholders { kQuestion, kDollar };  // SQLite "?", PostgreSQL "$1"
 [[nodiscard]] std::string where_clause(const ledger::ListQuery& q, Placeholders style,
                                        bool with_cursor, int* next = nullptr);
 
+// " ORDER BY not_after, id", or " ORDER BY id" for ListQuery::by_id (whose cursor term is
+// "id > ?" alone: where_clause binds one value for it, not two).
+[[nodiscard]] std::string order_by(const ledger::ListQuery& q);
+
 // A page from up to `limit` rows in (not_after, id) order: `next` set when the page is full.
 [[nodiscard]] ledger::RecordPage page_of(std::vector<ledger::CertificateRecord> rows,
                                          std::size_t limit);

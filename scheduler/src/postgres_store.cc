@@ -136,7 +136,7 @@ std::vector<std::string> filter_params(const ledger::ListQuery& q, bool with_cur
   if (q.not_after_from) p.push_back(std::to_string(*q.not_after_from));
   if (q.not_after_until) p.push_back(std::to_string(*q.not_after_until));
   if (with_cursor && q.after) {
-    p.push_back(std::to_string(q.after->not_after));
+    if (!q.by_id) p.push_back(std::to_string(q.after->not_after));
     p.push_back(std::to_string(q.after->id));
   }
   return p;
@@ -278,8 +278,8 @@ Result<ledger::RecordPage> PostgresStore::list(const ledger::ListQuery& q) {
     int next = 0;
     // Two statements: `next` is set by where_clause, and + does not sequence its operands.
     const std::string where = sql::where_clause(q, sql::Placeholders::kDollar, true, &next);
-    const std::string text = sql::select_records(!q.without_der) + where +
-                             " ORDER BY not_after, id LIMIT $" + std::to_string(next) + "::bigint";
+    const std::string text = sql::select_records(!q.without_der) + where + sql::order_by(q) +
+                             " LIMIT $" + std::to_string(next) + "::bigint";
     std::vector<std::string> params = filter_params(q, true);
     params.push_back(std::to_string(q.limit));
     pqxx::read_transaction w(conn_->c);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -17,17 +18,6 @@ std::uint64_t mix(std::uint64_t x) noexcept {
   return x ^ (x >> 31U);
 }
 
-std::string identity_key(const ledger::CertificateRecord& r) {
-  std::string key = r.profile;
-  key += '\0';
-  key += r.subject;
-  for (const auto& san : r.sans) {
-    key += '\0';
-    key += san;
-  }
-  return key;
-}
-
 }  // namespace
 
 std::int64_t renewal_deadline(std::int64_t record_id, std::int64_t not_before,
@@ -40,27 +30,60 @@ std::int64_t renewal_deadline(std::int64_t record_id, std::int64_t not_before,
   return not_before + lifetime / 1000 * f + lifetime % 1000 * f / 1000;
 }
 
+std::uint32_t CandidateCollector::profile_index(const std::string& name) {
+  if (const auto it = profile_ids_.find(name); it != profile_ids_.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(profiles_.size());
+  profiles_.push_back(name);
+  RenewalWindow w;
+  if (const auto it = windows_.find(name); it != windows_.end()) w = it->second;
+  profile_windows_.push_back(w);
+  profile_ids_.emplace(name, id);
+  return id;
+}
+
 void CandidateCollector::add(const ledger::CertificateRecord& record) {
   ++seen_;
-  Newest& n = newest_[identity_key(record)];
-  if (n.id != 0 && n.id > record.id) return;
-  RenewalWindow w;
-  if (const auto it = windows_.find(record.profile); it != windows_.end()) w = it->second;
-  n.id = record.id;
-  n.revoked = record.revoked;
-  n.candidate = {record.id, renewal_deadline(record.id, record.not_before, record.not_after, w),
-                 record.not_after, record.profile, record.serial};
+  // The identity's bytes: \1 profile \0 subject (\0 SAN)*; the second hash covers them with a
+  // different first byte, so the two are independent.
+  key_.assign(1, '\1');
+  key_ += record.profile;
+  key_ += '\0';
+  key_ += record.subject;
+  for (const auto& san : record.sans) {
+    key_ += '\0';
+    key_ += san;
+  }
+  const std::hash<std::string_view> h;
+  const std::uint64_t a = h(key_);
+  key_[0] = '\2';
+  Entry& e = entries_.emplace_back();
+  e.key = {a, h(key_)};
+  const std::uint32_t profile = profile_index(record.profile);
+  e.revoked = record.revoked;
+  e.candidate.record_id = record.id;
+  e.candidate.deadline =
+      renewal_deadline(record.id, record.not_before, record.not_after, profile_windows_[profile]);
+  e.candidate.not_after = record.not_after;
+  e.candidate.profile = profile;
+  e.candidate.serial_size =
+      static_cast<std::uint8_t>(std::min(record.serial.size(), e.candidate.serial.size()));
+  std::copy_n(record.serial.begin(), e.candidate.serial_size, e.candidate.serial.begin());
 }
 
 std::vector<RenewalCandidate> CandidateCollector::take() {
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& x, const Entry& y) {
+    return std::tie(x.key.a, x.key.b, x.candidate.record_id) <
+           std::tie(y.key.a, y.key.b, y.candidate.record_id);
+  });
   std::vector<RenewalCandidate> out;
-  out.reserve(newest_.size());
-  for (auto& [key, n] : newest_) {
-    if (!n.revoked) out.push_back(std::move(n.candidate));
+  out.reserve(entries_.size());
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const bool newest = i + 1 == entries_.size() || !(entries_[i + 1].key == entries_[i].key);
+    if (newest && !entries_[i].revoked) out.push_back(entries_[i].candidate);
   }
-  newest_.clear();
-  std::sort(out.begin(), out.end(), [](const RenewalCandidate& a, const RenewalCandidate& b) {
-    return std::tie(a.deadline, a.record_id) < std::tie(b.deadline, b.record_id);
+  entries_ = {};
+  std::sort(out.begin(), out.end(), [](const RenewalCandidate& x, const RenewalCandidate& y) {
+    return std::tie(x.deadline, x.record_id) < std::tie(y.deadline, y.record_id);
   });
   return out;
 }

@@ -318,7 +318,7 @@ Result<std::vector<CertificateRecord>> SqliteStore::select_locked(const std::str
     if (q->not_after_from) sqlite3_bind_int64(s, i++, *q->not_after_from);
     if (q->not_after_until) sqlite3_bind_int64(s, i++, *q->not_after_until);
     if (q->after) {
-      sqlite3_bind_int64(s, i++, q->after->not_after);
+      if (!q->by_id) sqlite3_bind_int64(s, i++, q->after->not_after);
       sqlite3_bind_int64(s, i++, q->after->id);
     }
     sqlite3_bind_int64(s, i++, static_cast<std::int64_t>(q->limit));
@@ -349,9 +349,11 @@ Result<std::vector<CertificateRecord>> SqliteStore::find_serial(ByteView serial)
 Result<ledger::RecordPage> SqliteStore::list(const ledger::ListQuery& q) {
   SIGNET_RETURN_IF_ERROR(ledger::check_query(q));
   const std::lock_guard lock(mutex_);
-  const std::string text = sql::select_records(!q.without_der) +
+  // by_id: NOT INDEXED keeps SQLite on the rowid range (the table in storage order); with the
+  // issuer index it would gather and sort every match of the issuer for each page.
+  const std::string text = sql::select_records(!q.without_der) + (q.by_id ? " NOT INDEXED" : "") +
                            sql::where_clause(q, sql::Placeholders::kQuestion, true) +
-                           " ORDER BY not_after, id LIMIT ?";
+                           sql::order_by(q) + " LIMIT ?";
   SIGNET_ASSIGN_OR_RETURN(auto rows, select_locked(text, &q, {}, {}));
   return sql::page_of(std::move(rows), q.limit);
 }

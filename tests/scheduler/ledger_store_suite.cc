@@ -180,6 +180,35 @@ TEST_P(LedgerStoreTest, CursorBreaksTiesOnEqualNotAfterById) {
   EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
 }
 
+TEST_P(LedgerStoreTest, ListByIdPagesInIdOrderWithFilters) {
+  std::vector<CertificateRecord> batch;
+  for (std::uint32_t i = 0; i < 9; ++i) {
+    CertificateRecord r = sample_record(i % 3 == 0 ? "etcd-ca" : "kubernetes", i);
+    r.not_after = 2'000'000'000 - static_cast<std::int64_t>(i) * 1000;  // the reverse of id order
+    r.not_before = r.not_after - 1000;
+    batch.push_back(r);
+  }
+  ASSERT_NO_FATAL_FAILURE(insert_ok(*store_, batch));
+  ListQuery q;
+  q.issuer = "kubernetes";
+  q.by_id = true;
+  q.limit = 4;
+  std::vector<std::int64_t> ids;
+  for (;;) {
+    auto p = store_->list(q);
+    ASSERT_TRUE(p) << p.error().message();
+    for (const auto& r : p->records) {
+      EXPECT_EQ(r.issuer, "kubernetes");
+      ids.push_back(r.id);
+    }
+    if (!p->next) break;
+    q.after = p->next;
+  }
+  ASSERT_EQ(ids.size(), 6U);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::adjacent_find(ids.begin(), ids.end()), ids.end());
+}
+
 TEST_P(LedgerStoreTest, ListWithoutDerReturnsEveryOtherField) {
   CertificateRecord r = sample_record("kubernetes", 11);
   ASSERT_FALSE(r.der.empty());

@@ -11,6 +11,7 @@ ledger::CertificateRecord record(std::int64_t id, std::string subject, std::int6
                                  std::int64_t not_after, std::string profile = "kubelet-client") {
   ledger::CertificateRecord r;
   r.id = id;
+  r.serial = {static_cast<std::uint8_t>(id)};
   r.issuer = "kubernetes";
   r.profile = std::move(profile);
   r.subject = std::move(subject);
@@ -63,18 +64,21 @@ TEST(CandidateCollectorTest, KeepsTheNewestRecordOfEachIdentityAndDropsRevokedOn
   ASSERT_EQ(got.size(), 5U);
   EXPECT_EQ(got[0].record_id, 5);  // 100 + 500
   EXPECT_EQ(got[0].deadline, 600);
+  EXPECT_EQ(Bytes(got[0].serial_bytes().begin(), got[0].serial_bytes().end()), Bytes{5});
   EXPECT_EQ(got[1].record_id, 1);  // 800
   EXPECT_EQ(got[2].record_id, 7);
   EXPECT_EQ(got[3].record_id, 8);
   EXPECT_EQ(got[4].record_id, 4);  // 1000
   EXPECT_EQ(got[4].deadline, 1000);
+  EXPECT_EQ(c.profiles()[got[1].profile], "kubelet-serving");
+  EXPECT_EQ(c.profiles()[got[2].profile], "apiserver");
 }
 
 std::vector<RenewalCandidate> candidates(const std::vector<std::int64_t>& deadlines) {
   std::vector<RenewalCandidate> out;
   out.reserve(deadlines.size());
   std::int64_t id = 1;
-  for (const auto d : deadlines) out.push_back({id++, d, d + 1000, "p", {}});
+  for (const auto d : deadlines) out.push_back({id++, d, d + 1000, 0, 0, {}});
   return out;
 }
 

@@ -92,7 +92,8 @@ void register_reissue_commands(CLI::App& app, Context& ctx, Action& action) {
       ->check(CLI::Range(1.0, 86400.0));
   cmd->add_option("--batch", o->batch, "items per claim and per commit transaction")
       ->check(CLI::Range(std::size_t{1}, scheduler::kMaxClaim));
-  cmd->add_option("--max-in-flight", o->max_in_flight, "items alive at once in the pipeline")
+  cmd->add_option("--max-in-flight", o->max_in_flight,
+                  "items alive at once in the pipeline (default 1024; at least twice --batch)")
       ->check(CLI::Range(2, 65536));
   cmd->add_option("--cpu-threads", o->cpu_threads, "pipeline CPU threads (0: one per core)")
       ->check(CLI::Range(0, 1024));

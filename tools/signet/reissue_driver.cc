@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <csignal>
 #include <deque>
 #include <filesystem>
@@ -203,6 +204,78 @@ struct ItemMeta {
   std::string request_id;
 };
 
+// Delivery off the pipeline: the sink hands each committed batch here and goes on, and one
+// thread writes the files, syncs them and marks them delivered (two waits on the disk per
+// batch that would otherwise stall signing). At most kQueued batches wait (then the sink
+// waits: backpressure). A crash with batches still queued loses nothing: they are committed
+// and undelivered, and the rerun writes them (deliver_pending). The first error is kept and
+// returned by push() and flush(), which stops the run.
+class Deliverer {
+ public:
+  Deliverer(scheduler::ReissueJobStore& jobs, std::int64_t job, fs::path out)
+      : jobs_(jobs), job_(job), out_(std::move(out)), thread_([this] { loop(); }) {}
+  Deliverer(const Deliverer&) = delete;
+  Deliverer& operator=(const Deliverer&) = delete;
+  Deliverer(Deliverer&&) = delete;
+  Deliverer& operator=(Deliverer&&) = delete;
+  ~Deliverer() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+
+  Status push(std::vector<scheduler::Delivery> batch) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queue_.size() < kQueued || error_.has_value(); });
+    if (error_) return fail(*error_);
+    queue_.push_back(std::move(batch));
+    changed_.notify_all();
+    return {};
+  }
+
+  // Waits until every pushed batch is delivered (or one failed).
+  Status flush() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return (queue_.empty() && !busy_) || error_.has_value(); });
+    if (error_) return fail(*error_);
+    return {};
+  }
+
+ private:
+  static constexpr std::size_t kQueued = 4;
+
+  void loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, nothing left
+      std::vector<scheduler::Delivery> batch = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      Status done = error_ ? Status() : deliver(jobs_, job_, batch, out_);
+      lock.lock();
+      busy_ = false;
+      if (!done && !error_) error_ = done.error();
+      changed_.notify_all();
+    }
+  }
+
+  scheduler::ReissueJobStore& jobs_;
+  std::int64_t job_;
+  fs::path out_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::vector<scheduler::Delivery>> queue_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  std::optional<Error> error_;
+  std::thread thread_;  // last: started once everything above exists
+};
+
 class Reissuer {
  public:
   Reissuer(const ReissueOptions& o, scheduler::ReissueJobStore& jobs, ledger::LedgerStore& ledger,
@@ -220,7 +293,8 @@ class Reissuer {
         lease_ms_(static_cast<std::int64_t>(o.lease_seconds * 1000)),
         pacer_(o.rate),
         requester_(cli_requester()),
-        ic_{&new_ca.certificate, signer.algorithm(), std::chrono::system_clock::now()} {}
+        ic_{&new_ca.certificate, signer.algorithm(), std::chrono::system_clock::now()},
+        deliverer_(jobs, job.id, o.out) {}
 
   // One pipeline run, claiming batches until nothing is claimable now.
   Status run_round() {
@@ -240,6 +314,7 @@ class Reissuer {
     po.sign_inline = o_.sign_inline;
     SIGNET_ASSIGN_OR_RETURN(const auto stats, run_pipeline(source, signer_, sink, po));
     (void)stats;
+    SIGNET_RETURN_IF_ERROR(deliverer_.flush());
     return claim_status_;
   }
 
@@ -368,7 +443,7 @@ class Reissuer {
         ++k;
       }
     }
-    SIGNET_RETURN_IF_ERROR(deliver(jobs_, job_.id, out, o_.out));
+    SIGNET_RETURN_IF_ERROR(deliverer_.push(std::move(out)));
     // Keep this worker's other claims (batches still in flight) alive.
     if (const auto t = SteadyClock::now();
         t - last_renew_ > std::chrono::milliseconds(lease_ms_ / 3)) {
@@ -426,6 +501,7 @@ class Reissuer {
   std::uint64_t failed_ = 0;
   SteadyClock::time_point last_renew_ = SteadyClock::now();
   SteadyClock::time_point last_report_{};
+  Deliverer deliverer_;  // last: its thread is joined before anything else goes
 };
 
 }  // namespace

@@ -30,7 +30,9 @@ struct ReissueOptions {
   std::string worker_id;
   double lease_seconds = 60;
   std::size_t batch = 256;
-  std::size_t max_in_flight = 256;
+  // At least twice --batch: signing goes on while a batch commits (equal, the pipeline drained at
+  // every commit and a renewal ran at 0.75x its pace).
+  std::size_t max_in_flight = 1024;
   std::size_t cpu_threads = 0;
   std::size_t sessions = 0;  // token sessions (signatures in flight); 0: one per core
   bool sign_inline = false;  // PipelineOptions::sign_inline

@@ -51,6 +51,12 @@ struct RenewOptions {
   ReissueOptions run;  // the job run's options (pipeline, --out, worker, lease, batch)
 };
 
+// The current records (renewal_plan.h), with the profile names their indexes refer to.
+struct Current {
+  std::vector<scheduler::RenewalCandidate> candidates;
+  std::vector<std::string> profiles;
+};
+
 struct Capacity {
   double rate = 0;  // certificates per second
   std::string source;
@@ -98,6 +104,21 @@ fs::path capacity_file(const Context& ctx, const std::string& ca) {
   return ctx.state().dir() / "capacity" / (ca + ".json");
 }
 
+// The capacity file as JSON (an empty object when absent or unreadable: it is only a cache).
+nlohmann::json read_capacity_json(const Context& ctx, const std::string& ca) {
+  auto text = read_file_limited(capacity_file(ctx, ca), 4096, "capacity file");
+  if (!text) return nlohmann::json::object();
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  return j.is_object() ? j : nlohmann::json::object();
+}
+
+// Best effort: a plan or a run does not fail because its figure could not be kept for later.
+void write_capacity_json(const Context& ctx, const std::string& ca, const nlohmann::json& j) {
+  std::error_code ec;
+  fs::create_directories(capacity_file(ctx, ca).parent_path(), ec);
+  (void)write_file_atomic(capacity_file(ctx, ca), j.dump() + "\n");
+}
+
 Result<Capacity> last_capacity(const Context& ctx, const std::string& ca) {
   const fs::path path = capacity_file(ctx, ca);
   auto text = read_file_limited(path, 4096, "capacity file");
@@ -121,17 +142,17 @@ Result<Capacity> last_capacity(const Context& ctx, const std::string& ca) {
 // --probe-seconds through the same pipeline (and options) the run uses; nothing is recorded.
 Result<Capacity> probe_capacity(const Context& ctx, const RenewOptions& o, const StoredCa& ca,
                                 const ProfileSet& set, ledger::LedgerStore& ledger,
-                                const std::vector<scheduler::RenewalCandidate>& candidates) {
+                                const Current& current) {
   struct Sample {
     Bytes der;
     const Profile* profile;
   };
   std::vector<Sample> samples;
-  for (const auto& c : candidates) {
+  for (const auto& c : current.candidates) {
     if (samples.size() == kProbeRecords) break;
-    const Profile* profile = set.find(c.profile);
+    const Profile* profile = set.find(current.profiles[c.profile]);
     if (profile == nullptr) continue;
-    SIGNET_ASSIGN_OR_RETURN(ledger::CertificateRecord r, ledger.find(o.ca, c.serial));
+    SIGNET_ASSIGN_OR_RETURN(ledger::CertificateRecord r, ledger.find(o.ca, c.serial_bytes()));
     samples.push_back({std::move(r.der), profile});
   }
   if (samples.empty()) {
@@ -176,25 +197,23 @@ Result<Capacity> probe_capacity(const Context& ctx, const RenewOptions& o, const
                             : Error(ErrorCode::kUnavailable, "renew: the probe signed nothing"));
   }
   Capacity c{static_cast<double>(ok) / seconds, "probe", unix_now(), ok};
-  const nlohmann::json record = {{"ca", o.ca},
-                                 {"rate", c.rate},
-                                 {"measured_at", c.measured_at},
-                                 {"items", ok},
-                                 {"seconds", seconds},
-                                 {"sign_inline", o.run.sign_inline},
-                                 {"cpu_threads", o.run.cpu_threads},
-                                 {"sessions", o.run.sessions}};
-  std::error_code ec;
-  fs::create_directories(capacity_file(ctx, o.ca).parent_path(), ec);
-  // Best effort: a plan does not fail because its figure could not be kept for later.
-  (void)write_file_atomic(capacity_file(ctx, o.ca), record.dump() + "\n");
+  nlohmann::json record = read_capacity_json(ctx, o.ca);  // keeps "run_ceiling"
+  record["ca"] = o.ca;
+  record["rate"] = c.rate;
+  record["measured_at"] = c.measured_at;
+  record["items"] = ok;
+  record["seconds"] = seconds;
+  record["sign_inline"] = o.run.sign_inline;
+  record["cpu_threads"] = o.run.cpu_threads;
+  record["sessions"] = o.run.sessions;
+  write_capacity_json(ctx, o.ca, record);
   return c;
 }
 
 Result<Capacity> capacity_for(const Context& ctx, const RenewOptions& o, const StoredCa& ca,
                               const ProfileSet& set, ledger::LedgerStore& ledger,
-                              const std::vector<scheduler::RenewalCandidate>& candidates) {
-  if (o.capacity == "probe") return probe_capacity(ctx, o, ca, set, ledger, candidates);
+                              const Current& current) {
+  if (o.capacity == "probe") return probe_capacity(ctx, o, ca, set, ledger, current);
   if (o.capacity == "last") return last_capacity(ctx, o.ca);
   char* end = nullptr;
   const double rate = std::strtod(o.capacity.c_str(), &end);
@@ -208,11 +227,10 @@ Result<Capacity> capacity_for(const Context& ctx, const RenewOptions& o, const S
   return Capacity{rate, "given", unix_now(), 0};
 }
 
-// Every current record of the CA (and profile), read page by page without certificates.
-Result<std::vector<scheduler::RenewalCandidate>> current_records(ledger::LedgerStore& ledger,
-                                                                 const RenewOptions& o,
-                                                                 const ProfileSet& set,
-                                                                 std::size_t* seen) {
+// Every current record of the CA (and profile), read page by page in id order without
+// certificates.
+Result<Current> current_records(ledger::LedgerStore& ledger, const RenewOptions& o,
+                                const ProfileSet& set, std::size_t* seen) {
   std::map<std::string, scheduler::RenewalWindow, std::less<>> windows;
   for (const auto& p : set.profiles()) {
     windows[p.name()] = {p.spec().renew_from_permille, p.spec().renew_until_permille};
@@ -223,6 +241,9 @@ Result<std::vector<scheduler::RenewalCandidate>> current_records(ledger::LedgerS
   if (!o.profile.empty()) q.profile = o.profile;
   q.limit = ledger::kMaxListLimit;
   q.without_der = true;
+  q.by_id = true;
+  SIGNET_ASSIGN_OR_RETURN(const std::uint64_t total, ledger.count(q));
+  collector.reserve(static_cast<std::size_t>(total));
   for (;;) {
     SIGNET_ASSIGN_OR_RETURN(const ledger::RecordPage page, ledger.list(q));
     for (const auto& r : page.records) collector.add(r);
@@ -230,12 +251,18 @@ Result<std::vector<scheduler::RenewalCandidate>> current_records(ledger::LedgerS
     q.after = page.next;
   }
   *seen = collector.seen();
-  return collector.take();
+  Current out;
+  out.candidates = collector.take();
+  out.profiles = collector.profiles();
+  return out;
 }
 
 struct Planned {
   scheduler::RenewalPlan plan;
   Capacity capacity;
+  // "--rate", "share of capacity", or "last run's ceiling" (run_ceiling below)
+  std::string rate_source;
+  std::optional<double> run_ceiling;
   std::size_t records = 0;
   double plan_seconds = 0;
 };
@@ -261,14 +288,31 @@ Result<Planned> make_plan(const Context& ctx, const RenewOptions& o, const Store
     return std::move(e).context("--window");
   }));
   Planned out;
-  SIGNET_ASSIGN_OR_RETURN(const auto candidates, current_records(ledger, o, set, &out.records));
-  SIGNET_ASSIGN_OR_RETURN(out.capacity, capacity_for(ctx, o, ca, set, ledger, candidates));
+  SIGNET_ASSIGN_OR_RETURN(const Current current, current_records(ledger, o, set, &out.records));
+  SIGNET_ASSIGN_OR_RETURN(out.capacity, capacity_for(ctx, o, ca, set, ledger, current));
   scheduler::PlanOptions po;
   po.at = at;
   po.horizon = horizon.count();
   po.window = window.count();
-  po.rate = o.run.rate > 0 ? o.run.rate : out.capacity.rate * o.share;
-  SIGNET_ASSIGN_OR_RETURN(out.plan, scheduler::plan_renewals(candidates, po));
+  po.rate = out.capacity.rate * o.share;
+  out.rate_source = "share of capacity";
+  // The probe measures signing; a run also commits to the ledger and writes files. When an
+  // earlier run could not hold its pace, what it reached is this machine's ceiling for the
+  // whole path, and the plan (and the run's pace) never assume more.
+  const nlohmann::json kept = read_capacity_json(ctx, o.ca);
+  if (kept.contains("run_ceiling") && kept["run_ceiling"].is_number() &&
+      kept["run_ceiling"].get<double>() > 0) {
+    out.run_ceiling = kept["run_ceiling"].get<double>();
+    if (*out.run_ceiling < po.rate) {
+      po.rate = *out.run_ceiling;
+      out.rate_source = "last run's ceiling";
+    }
+  }
+  if (o.run.rate > 0) {
+    po.rate = o.run.rate;
+    out.rate_source = "--rate";
+  }
+  SIGNET_ASSIGN_OR_RETURN(out.plan, scheduler::plan_renewals(current.candidates, po));
   out.plan_seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   return out;
 }
@@ -331,6 +375,9 @@ nlohmann::json plan_json(const RenewOptions& o, const Planned& p) {
             {"items", p.capacity.items}}},
           {"share", o.share},
           {"rate", std::round(plan.options.rate * 10) / 10},
+          {"rate_source", p.rate_source},
+          {"run_ceiling", p.run_ceiling ? nlohmann::json(std::round(*p.run_ceiling * 10) / 10)
+                                        : nlohmann::json(nullptr)},
           {"records", p.records},
           {"current", plan.current},
           {"due", plan.due},
@@ -354,7 +401,7 @@ std::string plan_text(const RenewOptions& o, const Planned& p) {
                   ", window " + o.window + "\n";
   t += "capacity " + std::to_string(std::llround(p.capacity.rate)) + "/s (" + p.capacity.source +
        ", " + rfc3339(static_cast<double>(p.capacity.measured_at)) + "), run paced at " +
-       std::to_string(std::llround(plan.options.rate)) + "/s\n";
+       std::to_string(std::llround(plan.options.rate)) + "/s (" + p.rate_source + ")\n";
   t += std::to_string(p.records) + " records, " + std::to_string(plan.current) + " current, " +
        std::to_string(plan.due) + " due (" + std::to_string(plan.overdue) +
        " overdue); predicted finish " + rfc3339(plan.finish) + " (+" +
@@ -410,6 +457,26 @@ Status renew_plan(Context& ctx, const RenewOptions& o) {
   return {};
 }
 
+// After a run planned here, its achieved rate. Below 95 % of its pace it is the whole path's
+// ceiling (kept, and the next plans never assume more). A run that held a pace set by the
+// ceiling raises the ceiling by 5 %, so it follows a machine that got faster; one paced below
+// the ceiling says nothing. Runs under 1,000 items or 1 s are too short to say anything.
+void record_run(const Context& ctx, const RenewOptions& o, std::uint64_t items, double seconds) {
+  if (items < 1000 || seconds < 1.0 || !(o.run.rate > 0)) return;
+  const double achieved = static_cast<double>(items) / seconds;
+  nlohmann::json j = read_capacity_json(ctx, o.ca);
+  const bool kept = j.contains("run_ceiling") && j["run_ceiling"].is_number();
+  if (achieved < 0.95 * o.run.rate) {
+    j["run_ceiling"] = achieved;
+  } else if (kept && o.run.rate >= 0.95 * j["run_ceiling"].get<double>()) {
+    j["run_ceiling"] = j["run_ceiling"].get<double>() * 1.05;
+  } else {
+    return;
+  }
+  j["run_ceiling_at"] = unix_now();
+  write_capacity_json(ctx, o.ca, j);
+}
+
 Status renew_run(Context& ctx, RenewOptions o) {
   SIGNET_ASSIGN_OR_RETURN(Loaded l, load(ctx, o));
   if (!o.run.worker_id.empty()) SIGNET_RETURN_IF_ERROR(scheduler::check_worker_id(o.run.worker_id));
@@ -451,6 +518,8 @@ Status renew_run(Context& ctx, RenewOptions o) {
   const auto started = SteadyClock::now();
   Status driven = drive_job(ctx, o.run, *jobs, *l.ledger, job, l.set, l.ca, l.ca, worker);
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+  // Only a run planned (and paced) here, timed whole, says what the path can do.
+  if (driven && created) record_run(ctx, o, job.total, seconds);
   log_step("renew-end",
            {{"job", job.id},
             {"seconds", seconds},
@@ -483,7 +552,8 @@ void add_plan_options(CLI::App* cmd, RenewOptions& o) {
       ->check(CLI::Range(0, 4096));
   cmd->add_flag("--sign-inline", o.run.sign_inline,
                 "CPU workers call C_Sign themselves (SoftHSM; see `signet reissue --help`)");
-  cmd->add_option("--max-in-flight", o.run.max_in_flight, "items alive at once in the pipeline")
+  cmd->add_option("--max-in-flight", o.run.max_in_flight,
+                  "items alive at once in the pipeline (default 1024; at least twice --batch)")
       ->check(CLI::Range(2, 65536));
   cmd->add_option("--profiles", o.run.profiles,
                   "profiles file (default: <state>/profiles.json when present)");

@@ -121,6 +121,10 @@ struct ListQuery {
   // Records come back with `der` empty: renewal planning reads every record of a fleet and
   // needs none of their certificates (a tenth of the bytes, SQLite reads no overflow pages).
   bool without_der = false;
+  // Rows in id order, the cursor's not_after ignored: a full scan in storage order. On SQLite
+  // the (not_after, id) order walks an index and looks every row up at random, ~5x slower over
+  // a million rows; the planner needs no order.
+  bool by_id = false;
 };
 
 [[nodiscard]] Status check_query(const ListQuery& query);

@@ -17,11 +17,11 @@
 // its items finishes after its own deadline.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "signet/core/ledger.h"
@@ -43,29 +43,49 @@ struct RenewalCandidate {
   std::int64_t record_id = 0;
   std::int64_t deadline = 0;
   std::int64_t not_after = 0;
-  std::string profile;
-  Bytes serial;  // to fetch the record's certificate (LedgerStore::find)
+  std::uint32_t profile = 0;  // index into CandidateCollector::profiles()
+  std::uint8_t serial_size = 0;
+  std::array<std::uint8_t, ledger::kMaxSerialBytes> serial{};  // to fetch the record (find)
+  [[nodiscard]] ByteView serial_bytes() const noexcept { return {serial.data(), serial_size}; }
 };
 
-// Collects the current records of one issuer from ledger pages (in any order).
+// Collects the current records of one issuer from ledger pages (in any order). A million
+// records take ~80 MB: an identity is kept as a 128-bit hash of (profile, subject, SANs), two
+// independent 64-bit hashes (a collision, ~10^-27 for a million identities, would merge two).
 class CandidateCollector {
  public:
   // `windows` by profile name; a profile not in it gets the default 80 %.
   explicit CandidateCollector(std::map<std::string, RenewalWindow, std::less<>> windows)
       : windows_(std::move(windows)) {}
+  void reserve(std::size_t records) { entries_.reserve(records); }
   void add(const ledger::CertificateRecord& record);
   [[nodiscard]] std::size_t seen() const noexcept { return seen_; }
   // The current, unrevoked records, by (deadline, record id).
   [[nodiscard]] std::vector<RenewalCandidate> take();
+  // Profile names, as RenewalCandidate::profile indexes them.
+  [[nodiscard]] const std::vector<std::string>& profiles() const noexcept { return profiles_; }
 
  private:
-  struct Newest {
-    std::int64_t id = 0;
+  struct Key {
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  // One per record added; take() sorts them by identity and keeps each one's newest (a sort
+  // is several times faster than a hash map of a million identities: no node per entry).
+  struct Entry {
+    Key key;
     bool revoked = false;
     RenewalCandidate candidate;
   };
+  std::uint32_t profile_index(const std::string& name);
+
   std::map<std::string, RenewalWindow, std::less<>> windows_;
-  std::unordered_map<std::string, Newest> newest_;  // key: profile \0 subject \0 SANs
+  std::vector<std::string> profiles_;
+  std::vector<RenewalWindow> profile_windows_;
+  std::map<std::string, std::uint32_t, std::less<>> profile_ids_;
+  std::vector<Entry> entries_;
+  std::string key_;  // scratch for the identity's bytes
   std::size_t seen_ = 0;
 };
 
