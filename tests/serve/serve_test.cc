@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -245,6 +246,55 @@ TEST_F(ServeTest, ShutdownDrainsTheRequestInFlight) {
   EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0U) << answer;
   EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
   EXPECT_EQ(records(), 1U);
+  EXPECT_EQ(stop_server(), 0);
+}
+
+// SIGHUP (issue 7 item 4): the config file is read again — a new HMAC key works at once, the
+// key it dropped is refused, a connection kept alive across the reload still answers, and a
+// broken config is refused while the previous one keeps serving.
+TEST_F(ServeTest, SighupReloadsKeysWithoutDroppingConnectionsAndKeepsTheOldOnABadConfig) {
+  ASSERT_TRUE(ready_);
+  start_server();
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  RawClient kept(http_);
+  ASSERT_TRUE(kept.connected());
+  bool closed = false;
+  ASSERT_TRUE(kept.send_text(health));
+  std::string answer = kept.read_until_closed(std::chrono::milliseconds(500), closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0U) << answer;
+  ASSERT_FALSE(closed);
+
+  const std::string new_key = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978";
+  put("new.hex", new_key + "\n");
+  auto config = nlohmann::json::parse(read(config_));
+  config["hmac_keys"][0]["name"] = "rotated";
+  config["hmac_keys"][0]["key_file"] = "new.hex";
+  put("serve.json", config.dump(2));
+  const std::string request = sign_request(dir_ / "node.csr", "kubelet-client");
+  put("new.json", authenticated(request, new_key));
+  put("ci.json", authenticated(request, kHmacKeyHex));
+  const auto authsign = [&](const std::string& body) {
+    return http_status(curl("http://" + http_ + "/api/v1/cfssl/authsign", body, {}));
+  };
+  EXPECT_EQ(authsign("new.json"), "401");  // not yet: the running config does not know it
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  std::string status;
+  for (int i = 0; i < 100 && (status = authsign("new.json")) != "200"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, "200");
+  EXPECT_EQ(authsign("ci.json"), "401");  // the key the new config no longer holds
+
+  ASSERT_TRUE(kept.send_text(health));  // the same connection, opened before the reload
+  answer = kept.read_until_closed(std::chrono::milliseconds(500), closed);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK\r\n", 0), 0U) << answer;
+  EXPECT_FALSE(closed);
+
+  put("serve.json", "{ not json");
+  ASSERT_EQ(kill(pid_, SIGHUP), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(authsign("new.json"), "200");  // the previous config still serves
+  EXPECT_EQ(records(), 2U);
   EXPECT_EQ(stop_server(), 0);
 }
 

@@ -457,19 +457,21 @@ Status renew_plan(Context& ctx, const RenewOptions& o) {
   return {};
 }
 
-// After a run planned here, its achieved rate. Below 95 % of its pace it is the whole path's
-// ceiling (kept, and the next plans never assume more). A run that held a pace set by the
-// ceiling raises the ceiling by 5 %, so it follows a machine that got faster; one paced below
-// the ceiling says nothing. Runs under 1,000 items or 1 s are too short to say anything.
-void record_run(const Context& ctx, const RenewOptions& o, std::uint64_t items, double seconds) {
+// After a run planned here, its achieved rate (items over the whole run, overheads included).
+// A run paced at the kept ceiling sets the ceiling to what it achieved plus 2 %: the pace then
+// follows the machine both ways, and a plan predicts at most ~2 % short. A run paced at a
+// share of the probe that fell below 95 % of its pace starts a ceiling. Otherwise (the run
+// held a pace below any ceiling) nothing is learnt. Runs under 1,000 items or 1 s are too
+// short to say anything.
+void record_run(const Context& ctx, const RenewOptions& o, bool paced_by_ceiling,
+                std::uint64_t items, double seconds) {
   if (items < 1000 || seconds < 1.0 || !(o.run.rate > 0)) return;
   const double achieved = static_cast<double>(items) / seconds;
   nlohmann::json j = read_capacity_json(ctx, o.ca);
-  const bool kept = j.contains("run_ceiling") && j["run_ceiling"].is_number();
-  if (achieved < 0.95 * o.run.rate) {
+  if (paced_by_ceiling) {
+    j["run_ceiling"] = achieved * 1.02;
+  } else if (achieved < 0.95 * o.run.rate) {
     j["run_ceiling"] = achieved;
-  } else if (kept && o.run.rate >= 0.95 * j["run_ceiling"].get<double>()) {
-    j["run_ceiling"] = j["run_ceiling"].get<double>() * 1.05;
   } else {
     return;
   }
@@ -490,6 +492,7 @@ Status renew_run(Context& ctx, RenewOptions o) {
   if (!active && active.error().code() != ErrorCode::kNotFound) return fail(active.error());
   scheduler::ReissueJob job;
   double predicted = 0;
+  bool paced_by_ceiling = false;
   if (active) {
     job = std::move(*active);
   } else {
@@ -507,6 +510,7 @@ Status renew_run(Context& ctx, RenewOptions o) {
       return {};
     }
     o.run.rate = p.plan.options.rate;
+    paced_by_ceiling = p.rate_source == "last run's ceiling";
     SIGNET_ASSIGN_OR_RETURN(
         job, jobs->open_renewal(job_spec, p.plan.due_records, now_ms(), cli_requester(), &created));
   }
@@ -519,7 +523,7 @@ Status renew_run(Context& ctx, RenewOptions o) {
   Status driven = drive_job(ctx, o.run, *jobs, *l.ledger, job, l.set, l.ca, l.ca, worker);
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
   // Only a run planned (and paced) here, timed whole, says what the path can do.
-  if (driven && created) record_run(ctx, o, job.total, seconds);
+  if (driven && created) record_run(ctx, o, paced_by_ceiling, job.total, seconds);
   log_step("renew-end",
            {{"job", job.id},
             {"seconds", seconds},

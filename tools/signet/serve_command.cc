@@ -1,5 +1,6 @@
 // signet serve — the thin entry point of signet::serve: load the config, open the CAs' token
-// signers, bind, print where it listens, serve until SIGTERM/SIGINT (then drain).
+// signers, bind, print where it listens, serve until SIGTERM/SIGINT (then drain); SIGHUP
+// reloads the config file and profiles.
 // signet config check — the same validation without serving.
 #include <iostream>
 #include <memory>
@@ -96,7 +97,7 @@ Status serve_command(const Context& ctx, const ServeOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(serve::ServerConfig config, load_config(o));
   SIGNET_ASSIGN_OR_RETURN(ProfileSet profiles, load_effective_profiles(ctx, o.profiles));
   SIGNET_RETURN_IF_ERROR(config.check_against(profiles));
-  serve::ServerParts parts{std::move(config), std::move(profiles), {}, nullptr, std::nullopt};
+  serve::ServerParts parts{std::move(config), std::move(profiles), {}, nullptr, std::nullopt, {}};
   if (parts.config.tls) {
     SIGNET_ASSIGN_OR_RETURN(parts.tls_identity, load_tls_identity(*parts.config.tls));
   }
@@ -112,6 +113,12 @@ Status serve_command(const Context& ctx, const ServeOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(auto store, open_ledger(ctx));
   const std::string ledger_name = store->describe();
   parts.recorder = std::make_shared<LedgerRecorder>(std::move(store), std::move(log));
+  // SIGHUP: the same file and profiles read and checked again (Server::reload swaps them in).
+  parts.reload = [&ctx, o]() -> Result<serve::Reloaded> {
+    SIGNET_ASSIGN_OR_RETURN(serve::ServerConfig next, load_config(o));
+    SIGNET_ASSIGN_OR_RETURN(ProfileSet next_profiles, load_effective_profiles(ctx, o.profiles));
+    return serve::Reloaded{std::move(next), std::move(next_profiles)};
+  };
   SIGNET_ASSIGN_OR_RETURN(auto server, serve::Server::create(std::move(parts)));
   const auto urls = server->urls();
   std::string text;
@@ -186,7 +193,11 @@ void register_serve_commands(CLI::App& app, Context& ctx, Action& action) {
       "  cfssl sign -remote https://127.0.0.1:8443 -tls-remote-ca server-ca.crt \\\n"
       "      -mutual-tls-client-cert client.crt -mutual-tls-client-key client.key \\\n"
       "      -profile kubelet-client node.csr\n"
-      "Stops on SIGTERM/SIGINT after in-flight requests are answered.");
+      "Stops on SIGTERM/SIGINT after in-flight requests are answered. SIGHUP reads the config "
+      "file and profiles again: client identities, HMAC keys, grants, rate limits and profiles "
+      "change without dropping a connection (listeners, TLS, limits and the CAs need a "
+      "restart); a config that does not load or validate is refused and the running one "
+      "kept. Each reload's outcome is a line on stderr.");
   cmd->callback([&ctx, &action, o] { action = [&ctx, o] { return serve_command(ctx, *o); }; });
 
   auto* config = app.add_subcommand("config", "Server configuration");

@@ -2,8 +2,10 @@
 // signing pool for handlers, and the drain on stop()/SIGTERM/SIGINT.
 #include "signet/serve/server.h"
 
+#include <algorithm>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -26,18 +28,36 @@ namespace signet::serve {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// One config generation: what a request is handled under from start to end (SIGHUP makes a
+// new one; requests in flight keep theirs through the shared_ptr).
+struct Generation {
+  Generation(ServerConfig c, ProfileSet p, const std::vector<ServedCa>& cas,
+             IssuanceRecorder& recorder, const std::atomic<bool>& draining, Metrics& metrics)
+      : config(std::move(c)),
+        profiles(std::move(p)),
+        limiter(config),
+        svc{config, profiles, cas, recorder, draining, metrics, limiter} {}
+  ServerConfig config;
+  ProfileSet profiles;
+  RateLimiter limiter;  // thread-safe; its buckets start full in each generation
+  Service svc;
+};
+
 struct Server::Impl final : SessionHost {
   explicit Impl(ServerParts p)
       : parts(std::move(p)),
-        ioc(static_cast<int>(parts.config.limits.io_threads)),
+        limits_(parts.config.limits),
+        listener_configs(parts.config.listeners),
+        tls_config(parts.config.tls),
+        ioc(static_cast<int>(limits_.io_threads)),
         strand(asio::make_strand(ioc)),
-        pool(parts.config.limits.sign_threads),
+        pool(limits_.sign_threads),
         signals(strand, SIGTERM, SIGINT),
+        hangups(strand, SIGHUP),
         drain_timer(strand),
         metrics(granted_pairs(parts.config)),
-        limiter(parts.config),
-        svc{parts.config,  parts.profiles, parts.cas, *parts.recorder,
-            draining_flag, metrics,        limiter} {}
+        current(std::make_shared<Generation>(std::move(parts.config), std::move(parts.profiles),
+                                             parts.cas, *parts.recorder, draining_flag, metrics)) {}
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   Impl(Impl&&) = delete;
@@ -50,8 +70,11 @@ struct Server::Impl final : SessionHost {
   };
 
   // SessionHost
-  const Service& service() const override { return svc; }
-  const Limits& limits() const override { return parts.config.limits; }
+  std::shared_ptr<const Service> service() const override {
+    const std::lock_guard lock(generation_mutex);
+    return {current, &current->svc};
+  }
+  const Limits& limits() const override { return limits_; }
   asio::thread_pool& sign_pool() override { return pool; }
   bool draining() const override { return draining_flag.load(); }
   void opened(const std::shared_ptr<Session>& s) override {
@@ -91,6 +114,7 @@ struct Server::Impl final : SessionHost {
     if (draining_flag.exchange(true)) return;
     boost::system::error_code ignored;
     signals.cancel(ignored);
+    hangups.cancel(ignored);
     for (auto& l : listeners) l.acceptor->close(ignored);
     std::vector<std::weak_ptr<Session>> open;
     {
@@ -98,7 +122,7 @@ struct Server::Impl final : SessionHost {
       for (const auto& [p, w] : sessions) open.push_back(w);
     }
     if (open.empty()) return;
-    drain_timer.expires_after(parts.config.limits.drain_timeout);
+    drain_timer.expires_after(limits_.drain_timeout);
     drain_timer.async_wait([this](boost::system::error_code ec) {
       if (ec) return;  // cancelled: the last connection closed in time
       drain_timed_out = true;
@@ -120,16 +144,31 @@ struct Server::Impl final : SessionHost {
     return out;
   }
 
-  ServerParts parts;
+  void wait_for_hangup() {
+    hangups.async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;  // cancelled: draining
+      std::cerr << reload() << '\n' << std::flush;
+      wait_for_hangup();
+    });
+  }
+
+  std::string reload();
+
+  ServerParts parts;  // its config and profiles moved into the first generation
+  // As started: a reload does not change these.
+  Limits limits_;
+  std::vector<ListenerConfig> listener_configs;
+  std::optional<TlsConfig> tls_config;
   asio::io_context ioc;
   asio::strand<asio::io_context::executor_type> strand;
   asio::thread_pool pool;
   asio::signal_set signals;
+  asio::signal_set hangups;
   asio::steady_timer drain_timer;
   std::atomic<bool> draining_flag{false};
   Metrics metrics;
-  RateLimiter limiter;
-  Service svc;
+  mutable std::mutex generation_mutex;
+  std::shared_ptr<Generation> current;
   std::unique_ptr<asio::ssl::context> tls;
   std::vector<Listener> listeners;
   std::vector<std::string> urls;
@@ -162,17 +201,16 @@ Result<std::unique_ptr<Server>> Server::create(ServerParts parts) {
     SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *ca.signer));
 
   auto impl = std::make_unique<Impl>(std::move(parts));
-  const bool any_tls =
-      std::any_of(impl->parts.config.listeners.begin(), impl->parts.config.listeners.end(),
-                  [](const ListenerConfig& l) { return !l.plain_http; });
+  const bool any_tls = std::any_of(impl->listener_configs.begin(), impl->listener_configs.end(),
+                                   [](const ListenerConfig& l) { return !l.plain_http; });
   if (any_tls) {
-    if (!impl->parts.config.tls || !impl->parts.tls_identity) {
+    if (!impl->tls_config || !impl->parts.tls_identity) {
       return fail(ErrorCode::kInvalidArgument, "serve: a TLS listener needs \"tls\" and a key");
     }
     SIGNET_ASSIGN_OR_RETURN(impl->tls,
-                            make_tls_context(*impl->parts.config.tls, *impl->parts.tls_identity));
+                            make_tls_context(*impl->tls_config, *impl->parts.tls_identity));
   }
-  for (const auto& lc : impl->parts.config.listeners) {
+  for (const auto& lc : impl->listener_configs) {
     if (lc.plain_http && !is_loopback(lc.address)) {  // ServerConfig::parse refused it already
       return fail(ErrorCode::kInvalidArgument,
                   "serve: plain HTTP only on loopback, got " + lc.address.text());
@@ -210,7 +248,8 @@ Status Server::run() {
   });
   for (auto& l : s.listeners) s.accept(l);
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < s.parts.config.limits.io_threads; ++i) {
+  s.wait_for_hangup();
+  for (unsigned i = 1; i < s.limits_.io_threads; ++i) {
     threads.emplace_back([&s] { s.ioc.run(); });
   }
   s.ioc.run();
@@ -219,9 +258,80 @@ Status Server::run() {
   if (s.drain_timed_out) {
     return fail(ErrorCode::kDeadlineExceeded,
                 "serve: requests still in flight after the drain timeout (" +
-                    format_duration(s.parts.config.limits.drain_timeout) + ") were cut off");
+                    format_duration(s.limits_.drain_timeout) + ") were cut off");
   }
   return {};
+}
+
+namespace {
+
+// What a reload leaves as started, by name (empty: nothing).
+std::string needs_restart(const ServerConfig& running_like, const std::vector<ListenerConfig>& ls,
+                          const std::optional<TlsConfig>& tls, const Limits& limits) {
+  std::vector<std::string> changed;
+  bool same_listeners = ls.size() == running_like.listeners.size();
+  for (std::size_t i = 0; same_listeners && i < ls.size(); ++i) {
+    same_listeners = ls[i].address.text() == running_like.listeners[i].address.text() &&
+                     ls[i].plain_http == running_like.listeners[i].plain_http;
+  }
+  if (!same_listeners) changed.emplace_back("listeners");
+  const auto& t = running_like.tls;
+  const bool same_tls = tls.has_value() == t.has_value() &&
+                        (!tls || (tls->certificate == t->certificate && tls->key == t->key &&
+                                  tls->client_cas == t->client_cas &&
+                                  tls->client_certificates == t->client_certificates));
+  if (!same_tls) changed.emplace_back("tls");
+  const Limits& l = running_like.limits;
+  if (l.max_header_bytes != limits.max_header_bytes || l.max_body_bytes != limits.max_body_bytes ||
+      l.header_timeout != limits.header_timeout || l.body_timeout != limits.body_timeout ||
+      l.idle_timeout != limits.idle_timeout || l.drain_timeout != limits.drain_timeout ||
+      l.io_threads != limits.io_threads || l.sign_threads != limits.sign_threads) {
+    changed.emplace_back("limits");
+  }
+  std::string out;
+  for (const auto& c : changed) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+}  // namespace
+
+std::string Server::Impl::reload() {
+  if (!parts.reload) return "signet serve: SIGHUP ignored (no config to reload)";
+  auto next = parts.reload();
+  if (!next) {
+    return "signet serve: reload refused, still serving the previous config: " +
+           next.error().message();
+  }
+  if (auto checked = next->config.check_against(next->profiles); !checked) {
+    return "signet serve: reload refused, still serving the previous config: " +
+           checked.error().message();
+  }
+  for (const auto& name : next->config.cas) {
+    const bool loaded = std::any_of(parts.cas.begin(), parts.cas.end(),
+                                    [&](const ServedCa& c) { return c.name == name; });
+    if (!loaded) {
+      return "signet serve: reload refused, still serving the previous config: CA '" + name +
+             "' is not loaded (a new CA needs a restart)";
+    }
+  }
+  const std::string restart = needs_restart(next->config, listener_configs, tls_config, limits_);
+  const std::size_t clients = next->config.clients.size();
+  const std::size_t keys = next->config.hmac_keys.size();
+  const std::size_t profiles = next->profiles.profiles().size();
+  auto generation =
+      std::make_shared<Generation>(std::move(next->config), std::move(next->profiles), parts.cas,
+                                   *parts.recorder, draining_flag, metrics);
+  {
+    const std::lock_guard lock(generation_mutex);
+    current = std::move(generation);
+  }
+  return "signet serve: reloaded: " + std::to_string(clients) + " clients, " +
+         std::to_string(keys) + " HMAC keys, " + std::to_string(profiles) + " profiles" +
+         (restart.empty() ? "" : "; kept as started (restart to change): " + restart);
+}
+
+std::string Server::reload() {
+  return impl_->reload();
 }
 
 void Server::stop() {

@@ -147,7 +147,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
     asio::post(host_.sign_pool(),
                [self = this->shared_from_this(), request = std::move(request), keep_alive,
                 guard = asio::make_work_guard(stream_.get_executor())]() mutable {
-                 Response response = route(self->host_.service(), request);
+                 const std::shared_ptr<const Service> service = self->host_.service();
+                 Response response = route(*service, request);
                  asio::post(self->stream_.get_executor(),
                             [self, response = std::move(response), keep_alive]() mutable {
                               self->write(std::move(response), keep_alive);

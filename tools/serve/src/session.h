@@ -38,7 +38,9 @@ class SessionHost {
   SessionHost& operator=(SessionHost&&) = delete;
   virtual ~SessionHost() = default;
 
-  [[nodiscard]] virtual const Service& service() const = 0;
+  // The current config generation's service (SIGHUP swaps it; a request keeps the one it
+  // started with).
+  [[nodiscard]] virtual std::shared_ptr<const Service> service() const = 0;
   [[nodiscard]] virtual const Limits& limits() const = 0;
   [[nodiscard]] virtual boost::asio::thread_pool& sign_pool() = 0;
   [[nodiscard]] virtual bool draining() const = 0;

@@ -2,6 +2,7 @@
 // then drains in-flight requests (up to Limits::drain_timeout) and returns.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,12 @@ struct TlsIdentity {
   ossl::EvpPkeyPtr key;
 };
 
+// What SIGHUP re-reads (the caller's loader: the config file and the profiles, validated).
+struct Reloaded {
+  ServerConfig config;
+  ProfileSet profiles;
+};
+
 // Everything the server serves, built by the caller (the CLI opens CAs and signers).
 struct ServerParts {
   ServerConfig config;
@@ -30,6 +37,13 @@ struct ServerParts {
   std::vector<ServedCa> cas;
   std::shared_ptr<IssuanceRecorder> recorder;
   std::optional<TlsIdentity> tls_identity;  // required when a listener is TLS
+  // SIGHUP: a new config and profiles replace the client identities, HMAC keys, grants, rate
+  // limits (their buckets start full) and profiles; requests already being handled finish
+  // under the old ones and no connection is dropped. Listeners, TLS (certificate, key, client
+  // CAs), limits and the set of served CAs stay as started: a reload that changes them applies
+  // the rest and says which need a restart; one that serves a CA not loaded, or fails to load
+  // or validate, changes nothing. Each outcome is a line on stderr. Empty: SIGHUP is ignored.
+  std::function<Result<Reloaded>()> reload;
 };
 
 class Server {
@@ -51,6 +65,9 @@ class Server {
   [[nodiscard]] Status run();
   // Thread-safe; returns at once (run() returns when the drain is over).
   void stop();
+  // What SIGHUP does, callable from any thread (tests): runs ServerParts::reload and swaps.
+  // Returns the line it logs.
+  std::string reload();
 
   struct Impl;
 
