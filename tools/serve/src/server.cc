@@ -46,12 +46,12 @@ struct Generation {
 struct Server::Impl final : SessionHost {
   explicit Impl(ServerParts p)
       : parts(std::move(p)),
-        limits_(parts.config.limits),
+        started_limits(parts.config.limits),
         listener_configs(parts.config.listeners),
         tls_config(parts.config.tls),
-        ioc(static_cast<int>(limits_.io_threads)),
+        ioc(static_cast<int>(started_limits.io_threads)),
         strand(asio::make_strand(ioc)),
-        pool(limits_.sign_threads),
+        pool(started_limits.sign_threads),
         signals(strand, SIGTERM, SIGINT),
         hangups(strand, SIGHUP),
         drain_timer(strand),
@@ -74,7 +74,7 @@ struct Server::Impl final : SessionHost {
     const std::lock_guard lock(generation_mutex);
     return {current, &current->svc};
   }
-  const Limits& limits() const override { return limits_; }
+  const Limits& limits() const override { return started_limits; }
   asio::thread_pool& sign_pool() override { return pool; }
   bool draining() const override { return draining_flag.load(); }
   void opened(const std::shared_ptr<Session>& s) override {
@@ -122,7 +122,7 @@ struct Server::Impl final : SessionHost {
       for (const auto& [p, w] : sessions) open.push_back(w);
     }
     if (open.empty()) return;
-    drain_timer.expires_after(limits_.drain_timeout);
+    drain_timer.expires_after(started_limits.drain_timeout);
     drain_timer.async_wait([this](boost::system::error_code ec) {
       if (ec) return;  // cancelled: the last connection closed in time
       drain_timed_out = true;
@@ -156,7 +156,7 @@ struct Server::Impl final : SessionHost {
 
   ServerParts parts;  // its config and profiles moved into the first generation
   // As started: a reload does not change these.
-  Limits limits_;
+  Limits started_limits;
   std::vector<ListenerConfig> listener_configs;
   std::optional<TlsConfig> tls_config;
   asio::io_context ioc;
@@ -249,7 +249,7 @@ Status Server::run() {
   for (auto& l : s.listeners) s.accept(l);
   std::vector<std::thread> threads;
   s.wait_for_hangup();
-  for (unsigned i = 1; i < s.limits_.io_threads; ++i) {
+  for (unsigned i = 1; i < s.started_limits.io_threads; ++i) {
     threads.emplace_back([&s] { s.ioc.run(); });
   }
   s.ioc.run();
@@ -258,7 +258,7 @@ Status Server::run() {
   if (s.drain_timed_out) {
     return fail(ErrorCode::kDeadlineExceeded,
                 "serve: requests still in flight after the drain timeout (" +
-                    format_duration(s.limits_.drain_timeout) + ") were cut off");
+                    format_duration(s.started_limits.drain_timeout) + ") were cut off");
   }
   return {};
 }
@@ -314,7 +314,7 @@ std::string Server::Impl::reload() {
              "' is not loaded (a new CA needs a restart)";
     }
   }
-  const std::string restart = needs_restart(next->config, listener_configs, tls_config, limits_);
+  const std::string restart = needs_restart(next->config, listener_configs, tls_config, started_limits);
   const std::size_t clients = next->config.clients.size();
   const std::size_t keys = next->config.hmac_keys.size();
   const std::size_t profiles = next->profiles.profiles().size();
