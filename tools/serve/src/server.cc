@@ -314,7 +314,8 @@ std::string Server::Impl::reload() {
              "' is not loaded (a new CA needs a restart)";
     }
   }
-  const std::string restart = needs_restart(next->config, listener_configs, tls_config, started_limits);
+  const std::string restart =
+      needs_restart(next->config, listener_configs, tls_config, started_limits);
   const std::size_t clients = next->config.clients.size();
   const std::size_t keys = next->config.hmac_keys.size();
   const std::size_t profiles = next->profiles.profiles().size();
