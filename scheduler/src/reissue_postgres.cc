@@ -141,9 +141,9 @@ class PostgresReissueStore final : public ReissueJobStore {
     const std::lock_guard lock(mutex_);
     return guarded("open the renewal", [&]() -> Result<ReissueJob> {
       pqxx::work w(*conn_);
-      // Two workers starting at once must not create two jobs: serialise on the spec.
-      w.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", 0x7265,
-                    spec.from_ca + "\n" + spec.to_ca + "\n" + spec.profile);
+      // Two runs starting at once must not create two jobs of one CA (whatever their profile
+      // filters): serialise on the CA.
+      w.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", 0x7266, spec.from_ca);
       const pqxx::result found =
           w.exec_params(std::string(reissue_sql::kSelectJob) +
                             " WHERE from_ca = $1 AND to_ca = $2 AND profile = $3 AND"
@@ -156,15 +156,25 @@ class PostgresReissueStore final : public ReissueJobStore {
         return job;
       }
       if (records.empty()) return fail(reissue_sql::no_renewal(spec));
-      const auto total = static_cast<std::int64_t>(records.size());
+      // One unfinished renewal per CA: two with different profile filters would hold the same
+      // records twice.
+      const pqxx::result other =
+          w.exec_params(std::string(reissue_sql::kSelectJob) +
+                            " WHERE from_ca = $1 AND to_ca = $1 AND state = 'active'"
+                            " ORDER BY id DESC LIMIT 1",
+                        spec.from_ca);
+      if (!other.empty()) return fail(reissue_sql::other_renewal(read_job(other[0])));
+      const auto planned = static_cast<std::int64_t>(records.size());
       const auto id =
           w.exec_params1(
                "INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message,"
                " total) VALUES ($1, $2, $3, $4, 'active', '', $5) RETURNING id",
-               spec.from_ca, spec.to_ca, spec.profile, now_ms / 1000, total)[0]
+               spec.from_ca, spec.to_ca, spec.profile, now_ms / 1000, planned)[0]
               .as<std::int64_t>();
       // One statement per 10,000 ids: an array parameter, unnested WITH ORDINALITY so item ids
-      // follow the given (deadline) order.
+      // follow the given (deadline) order; only records still of this CA (and profile filter)
+      // and unrevoked — one revoked since the plan is not renewed.
+      std::uint64_t total = 0;
       for (std::size_t i = 0; i < records.size(); i += 10000) {
         std::string array = "{";
         for (std::size_t k = i; k < std::min(records.size(), i + 10000); ++k) {
@@ -172,18 +182,25 @@ class PostgresReissueStore final : public ReissueJobStore {
           array += std::to_string(records[k]);
         }
         array += '}';
-        w.exec_params(
-            "INSERT INTO reissue_items (job_id, record_id, state) SELECT $1, r, 'pending'"
-            " FROM unnest($2::bigint[]) WITH ORDINALITY AS t (r, n) ORDER BY n",
-            id, array);
+        const pqxx::result added = w.exec_params(
+            "INSERT INTO reissue_items (job_id, record_id, state) SELECT $1, t.r, 'pending'"
+            " FROM unnest($2::bigint[]) WITH ORDINALITY AS t (r, n)"
+            " JOIN certificates c ON c.id = t.r"
+            " WHERE c.issuer = $3 AND NOT c.revoked AND ($4 = '' OR c.profile = $4)"
+            " ORDER BY t.n",
+            id, array, spec.from_ca, spec.profile);
+        total += added.affected_rows();
       }
+      if (total == 0) return fail(reissue_sql::no_renewal(spec));  // rolled back
+      w.exec_params("UPDATE reissue_jobs SET total = $1 WHERE id = $2",
+                    static_cast<std::int64_t>(total), id);
       const ledger::AuditEvent start =
-          reissue_sql::renewal_start_event(id, spec, records.size(), now_ms / 1000, actor);
+          reissue_sql::renewal_start_event(id, spec, total, now_ms / 1000, actor);
       SIGNET_RETURN_IF_ERROR(ledger::check_audit_event(start));
       insert_audit(w, start);
       w.commit();
       if (created != nullptr) *created = true;
-      return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", records.size()};
+      return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
     });
   }
 

@@ -113,7 +113,17 @@ Error no_job(std::optional<std::int64_t> id) {
 Error no_renewal(const ReissueJobSpec& spec) {
   return {ErrorCode::kNotFound,
           "renew: no active renewal of CA " + spec.from_ca +
-              (spec.profile.empty() ? std::string() : ", profile " + spec.profile)};
+              (spec.profile.empty() ? std::string() : ", profile " + spec.profile) +
+              ", and no current unrevoked record of it to renew"};
+}
+
+Error other_renewal(const ReissueJob& other) {
+  const std::string profile = other.spec.profile.empty() ? "" : " --profile " + other.spec.profile;
+  return {ErrorCode::kFailedPrecondition,
+          "renew: renewal job " + std::to_string(other.id) + " of CA " + other.spec.from_ca +
+              " (profile " + (other.spec.profile.empty() ? "*" : other.spec.profile) +
+              ") is unfinished; finish it first: signet renew run --ca " + other.spec.from_ca +
+              profile};
 }
 
 std::string newer_schema(int found) {

@@ -64,6 +64,8 @@ inline constexpr std::string_view kSelectJob =
 [[nodiscard]] Error no_job(std::optional<std::int64_t> id);
 // kNotFound: no active renewal of this spec (open_renewal with no records).
 [[nodiscard]] Error no_renewal(const ReissueJobSpec& spec);
+// kFailedPrecondition: another active renewal of the CA (another profile filter) is unfinished.
+[[nodiscard]] Error other_renewal(const ReissueJob& other);
 [[nodiscard]] std::string newer_schema(int found);
 
 [[nodiscard]] ledger::AuditEvent start_event(std::int64_t job, const ReissueJobSpec& spec,

@@ -140,23 +140,54 @@ class SqliteReissueStore final : public ReissueJobStore {
       return std::move(*active);
     }
     if (records.empty()) return fail(reissue_sql::no_renewal(spec));
+    {
+      // One unfinished renewal per CA: two with different profile filters would hold the same
+      // records twice.
+      SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * s,
+                              stmt(std::string(reissue_sql::kSelectJob) +
+                                   " WHERE from_ca = ?1 AND to_ca = ?1 AND state = 'active'"
+                                   " ORDER BY id DESC LIMIT 1"));
+      bind_text(s, 1, spec.from_ca);
+      const int rc = sqlite3_step(s);
+      std::optional<ReissueJob> other;
+      if (rc == SQLITE_ROW) other = read_job(s);
+      sqlite3_reset(s);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), rc, "find the job");
+      if (other) return fail(reissue_sql::other_renewal(*other));
+    }
     SIGNET_ASSIGN_OR_RETURN(const std::int64_t id, insert_job(spec, now_ms, records.size()));
+    // Only records still of this CA (and profile filter) and unrevoked: one revoked since the
+    // plan is not renewed.
     SIGNET_ASSIGN_OR_RETURN(
         sqlite3_stmt * item,
-        stmt("INSERT INTO reissue_items (job_id, record_id, state) VALUES (?1, ?2, 'pending')"));
+        stmt("INSERT INTO reissue_items (job_id, record_id, state) SELECT ?1, id, 'pending'"
+             " FROM certificates WHERE id = ?2 AND issuer = ?3 AND revoked = 0"
+             " AND (?4 = '' OR profile = ?4)"));
+    std::uint64_t total = 0;
     for (const std::int64_t record : records) {
       sqlite3_bind_int64(item, 1, id);
       sqlite3_bind_int64(item, 2, record);
+      bind_text(item, 3, spec.from_ca);
+      bind_text(item, 4, spec.profile);
       if (const int rc = sqlite3_step(item); rc != SQLITE_DONE) {
         return db_error(db_.get(), rc, "add record " + std::to_string(record) + " to the renewal");
       }
+      total += static_cast<std::uint64_t>(sqlite3_changes64(db_.get()));
       sqlite3_reset(item);
     }
-    SIGNET_RETURN_IF_ERROR(insert_audit(
-        reissue_sql::renewal_start_event(id, spec, records.size(), now_ms / 1000, actor)));
+    if (total == 0) return fail(reissue_sql::no_renewal(spec));  // rolled back
+    SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * upd,
+                            stmt("UPDATE reissue_jobs SET total = ?1 WHERE id = ?2"));
+    sqlite3_bind_int64(upd, 1, static_cast<std::int64_t>(total));
+    sqlite3_bind_int64(upd, 2, id);
+    if (const int rc = sqlite3_step(upd); rc != SQLITE_DONE) {
+      return db_error(db_.get(), rc, "record the job's size");
+    }
+    SIGNET_RETURN_IF_ERROR(
+        insert_audit(reissue_sql::renewal_start_event(id, spec, total, now_ms / 1000, actor)));
     SIGNET_RETURN_IF_ERROR(tx.commit());
     if (created != nullptr) *created = true;
-    return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", records.size()};
+    return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
   }
 
   Result<ReissueJob> find_job(std::optional<std::int64_t> id) override {

@@ -60,6 +60,7 @@ void CandidateCollector::add(const ledger::CertificateRecord& record) {
   e.key = {a, h(key_)};
   const std::uint32_t profile = profile_index(record.profile);
   e.revoked = record.revoked;
+  e.of_issuer = record.issuer == issuer_;
   e.candidate.record_id = record.id;
   e.candidate.deadline =
       renewal_deadline(record.id, record.not_before, record.not_after, profile_windows_[profile]);
@@ -79,7 +80,9 @@ std::vector<RenewalCandidate> CandidateCollector::take() {
   out.reserve(entries_.size());
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const bool newest = i + 1 == entries_.size() || !(entries_[i + 1].key == entries_[i].key);
-    if (newest && !entries_[i].revoked) out.push_back(entries_[i].candidate);
+    if (newest && !entries_[i].revoked && entries_[i].of_issuer) {
+      out.push_back(entries_[i].candidate);
+    }
   }
   entries_ = {};
   std::sort(out.begin(), out.end(), [](const RenewalCandidate& x, const RenewalCandidate& y) {
@@ -106,6 +109,10 @@ Result<RenewalPlan> plan_renewals(const std::vector<RenewalCandidate>& candidate
   std::uint64_t j = 0;
   for (const auto& c : candidates) {
     if (c.deadline >= end) break;  // sorted by deadline: nothing later is due
+    if (c.not_after <= options.at) {
+      ++plan.expired;
+      continue;
+    }
     const bool overdue = c.deadline <= options.at;
     const std::int64_t start =
         overdue ? c.deadline

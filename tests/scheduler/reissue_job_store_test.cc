@@ -143,8 +143,10 @@ TEST_P(ReissueStoreTest, ARenewalHoldsTheGivenRecordsInOrderAndIsNotReopenedWhen
   add_old_records(6);
   const scheduler::ReissueJobSpec spec{"old-ca", "old-ca", "kubelet-client"};
   const std::vector<std::int64_t> due{5, 2, 4};  // record ids, most urgent first
+  // 9 is old-ca's revoked record and 7 is other-ca's: a renewal takes neither.
+  const std::vector<std::int64_t> planned{5, 9, 2, 7, 4};
   bool created = false;
-  auto job = jobs_->open_renewal(spec, due, 1000, "test", &created);
+  auto job = jobs_->open_renewal(spec, planned, 1000, "test", &created);
   ASSERT_TRUE(job) << job.error().message();
   EXPECT_TRUE(created);
   EXPECT_EQ(job->total, 3U);

@@ -43,7 +43,7 @@ TEST(RenewalDeadlineTest, FixedFractionAndAWindowThatSpreadsIds) {
 }
 
 TEST(CandidateCollectorTest, KeepsTheNewestRecordOfEachIdentityAndDropsRevokedOnes) {
-  CandidateCollector c({{"kubelet-client", RenewalWindow{500, 500}}});
+  CandidateCollector c({{"kubelet-client", RenewalWindow{500, 500}}}, "kubernetes");
   c.add(record(3, "CN=system:node:a", 0, 1000));  // replaced by 5
   c.add(record(5, "CN=system:node:a", 100, 1100));
   c.add(record(4, "CN=system:node:b", 0, 2000));
@@ -59,7 +59,12 @@ TEST(CandidateCollectorTest, KeepsTheNewestRecordOfEachIdentityAndDropsRevokedOn
   ha2.sans = {"IP:10.0.0.2"};  // another control-plane node: its own identity
   c.add(ha);
   c.add(ha2);
-  EXPECT_EQ(c.seen(), 8U);
+  // Reissued to another CA: the new record (id 10) replaces kubernetes' record 9.
+  c.add(record(9, "CN=system:node:moved", 0, 1000));
+  auto moved = record(10, "CN=system:node:moved", 0, 5000);
+  moved.issuer = "kubernetes-2027";
+  c.add(moved);
+  EXPECT_EQ(c.seen(), 10U);
   const auto got = c.take();
   ASSERT_EQ(got.size(), 5U);
   EXPECT_EQ(got[0].record_id, 5);  // 100 + 500
@@ -116,6 +121,15 @@ TEST(PlanRenewalsTest, BatchesByWindowWithPredictedFinishAndLateness) {
   EXPECT_DOUBLE_EQ(plan->finish, 1006);
   EXPECT_DOUBLE_EQ(plan->required_rate, 1.5);  // item 3 (due 1002) needs 3 done in 2 s
   EXPECT_EQ(plan->due_records, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+
+  // A current certificate already expired at `at` is counted, not renewed.
+  auto with_expired = candidates({900, 1000, 1002, 1050, 1100, 1101, 1300});
+  with_expired[0].not_after = 999;
+  plan = plan_renewals(with_expired, o);
+  ASSERT_TRUE(plan);
+  EXPECT_EQ(plan->expired, 1U);
+  EXPECT_EQ(plan->due, 5U);
+  EXPECT_EQ(plan->overdue, 1U);
 
   o.rate = 2.0;  // the overdue batch is still late; every other one is on time
   plan = plan_renewals(candidates({900, 1000, 1002, 1050, 1100, 1101, 1300}), o);

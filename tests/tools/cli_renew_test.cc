@@ -46,12 +46,12 @@ for old_id, new_id, o_der, n_der, serial in rows:
     assert n.subject == o.subject and spki(n) == spki(o), ('subject or key differs', old_id)
     assert n.issuer == ca.subject and n.serial_number != o.serial_number
     ca.public_key().verify(n.signature, n.tbs_certificate_bytes, ec.ECDSA(n.signature_hash_algorithm))
-    try:
-        osan = o.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        nsan = n.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        assert list(osan) == list(nsan), ('SANs differ', old_id)
-    except x509.ExtensionNotFound:
-        pass
+    def sans(cert):
+        try:
+            return list(cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
+        except x509.ExtensionNotFound:
+            return None
+    assert sans(n) == sans(o), ('SANs differ', old_id)
     f = open(os.path.join(out, serial.hex() + '.crt'), 'rb').read()
     assert x509.load_pem_x509_certificate(f).public_bytes(serialization.Encoding.DER) == n_der
 assert c.execute("SELECT count(*) FROM certificates WHERE issuer = ?", (ca_name,)).fetchone()[0] \
@@ -107,6 +107,10 @@ TEST_F(CliRenewTest, PlansAtEachMomentOfTheFleetsLife) {
   j = plan({"--capacity", "1000", "--at", "now+8000h"}, 3);
   EXPECT_EQ(j["due"], 2 * kNodes);
   EXPECT_EQ(j["overdue"], 2 * kNodes);
+  // Past every notAfter (8760h): expired, counted, not renewed (they bootstrap again).
+  j = plan({"--capacity", "1000", "--at", "now+9000h"}, 0);
+  EXPECT_EQ(j["expired"], 2 * kNodes);
+  EXPECT_EQ(j["due"], 0);
   // The default probe signs with the CA's key and keeps its figure for --capacity last.
   j = plan({"--probe-seconds", "0.5"}, 0);
   EXPECT_EQ(j["capacity"]["source"], "probe");
@@ -119,7 +123,7 @@ TEST_F(CliRenewTest, PlansAtEachMomentOfTheFleetsLife) {
   const auto t = signet({"renew", "plan", "--ca", "kubernetes", "--capacity", "1000", "--at",
                          "now+6000h", "--horizon", "2000h", "--show", "2"});
   EXPECT_EQ(t.exit_code, 0) << t.err;
-  EXPECT_NE(t.out.find("120 due (0 overdue)"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("120 due (0 overdue, 0 expired"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("more batches"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("every batch finishes before its deadlines"), std::string::npos) << t.out;
 }
@@ -130,6 +134,9 @@ TEST_F(CliRenewTest, RefusesBadInputNamingTheRule) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--at", "tomorrow"}, "--at: expected now, now+DURATION"},
       {{"--at", "2026-13-01T00:00:00Z"}, "--at: expected now"},
+      {{"--at", "2026-02-31T00:00:00Z"}, "--at: expected now"},
+      {{"--at", "2026-01-01T0 :00:00Z"}, "--at: expected now"},
+      {{"--at", "now+3 days"}, "--at: "},
       {{"--horizon", "3 days"}, "--horizon: "},
       {{"--capacity", "fast"}, "--capacity: expected probe, last or certificates per second"},
       {{"--capacity", "last"}, "--capacity last: no probe recorded for CA kubernetes"},
@@ -174,6 +181,7 @@ TEST_F(CliRenewTest, ARunKilledMidwayResumesAndRenewsEachCurrentRecordOnce) {
   EXPECT_EQ(wait_for(first.pid), 128 + SIGKILL) << read_all(first.err);
   const std::string log1 = read_all(first.err);
   EXPECT_NE(log1.find("\"step\":\"renew-plan\""), std::string::npos) << log1;
+  EXPECT_NE(log1.find("\"step\":\"commit\""), std::string::npos) << "killed before any commit";
 
   std::vector<std::string> rerun = argv;
   rerun[rerun.size() - 3] = "0";  // --rate 0: as fast as the token signs

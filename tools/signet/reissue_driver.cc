@@ -681,7 +681,7 @@ Status drive_job(const Context& ctx, const ReissueOptions& o,
       e.time = unix_now();
       e.actor = cli_requester();
       e.action = "reissue-finish";
-      e.issuer = o.to_ca;
+      e.issuer = new_ca.record.name;
       e.detail = "job=" + std::to_string(job.id) + " state=" + (failed ? "failed" : "finished") +
                  " done=" + std::to_string(c.done) + " failed=" + std::to_string(c.failed) +
                  " total=" + std::to_string(c.total);
@@ -700,9 +700,9 @@ Status drive_job(const Context& ctx, const ReissueOptions& o,
   SIGNET_ASSIGN_OR_RETURN(const Progress p, progress_of(*jobs, job));
   emit(ctx, progress_json(job, p), progress_text(job, p));
   if (job.state == scheduler::JobState::kFailed) {
-    return fail(ErrorCode::kFailedPrecondition, "reissue: job " + std::to_string(job.id) +
-                                                    " failed: " + job.message +
-                                                    "; rerun with --force after fixing the cause");
+    return fail(
+        ErrorCode::kFailedPrecondition,
+        "reissue: job " + std::to_string(job.id) + " failed: " + job.message + "; " + o.retry_hint);
   }
   return {};
 }

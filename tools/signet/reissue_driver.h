@@ -38,6 +38,8 @@ struct ReissueOptions {
   bool sign_inline = false;  // PipelineOptions::sign_inline
   std::string profiles;
   double progress_interval = 2.0;
+  // The end of a failed job's message: what to do.
+  std::string retry_hint = "rerun with --force after fixing the cause";
 };
 
 [[nodiscard]] std::int64_t now_ms();

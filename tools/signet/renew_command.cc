@@ -9,6 +9,7 @@
 // recorded); its figure is kept in <state>/capacity/<ca>.json with its date, which
 // `--capacity last` reads. A number is taken as given.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,9 +17,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "signet/core/algorithm.h"
 #include "signet/core/duration.h"
 #include "signet/scheduler/issue_work.h"
 #include "signet/scheduler/pipeline.h"
@@ -35,7 +40,6 @@ namespace {
 namespace fs = std::filesystem;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr std::size_t kProbeRecords = 256;
 constexpr int kPlanExitLate = 3;  // like `certs check-expiration`: ran fine, needs attention
 
 struct RenewOptions {
@@ -79,25 +83,43 @@ Result<std::int64_t> parse_at(const std::string& text) {
   };
   if (text == "now") return unix_now();
   if (text.rfind("now+", 0) == 0) {
-    SIGNET_ASSIGN_OR_RETURN(const auto d, parse_duration(text.substr(4)));
+    SIGNET_ASSIGN_OR_RETURN(const auto d, parse_duration(text.substr(4)).map_error([](Error e) {
+      return std::move(e).context("--at");
+    }));
     return unix_now() + d.count();
   }
-  if (text.size() > 1 && text.size() < 13 && text[0] == '@' &&
-      std::all_of(text.begin() + 1, text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  const auto digits = [](std::string_view t) {
+    return !t.empty() &&
+           std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (text.size() > 1 && text.size() < 13 && text[0] == '@' && digits(text.substr(1))) {
     return std::stoll(text.substr(1));
   }
-  std::tm tm{};
-  int n = 0;
-  if (text.size() != 20 ||
-      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &tm.tm_year, &tm.tm_mon,  // NOLINT
-                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-      n != 20 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-      tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 || tm.tm_year < 1970) {
+  // YYYY-MM-DDTHH:MM:SSZ exactly: digits where digits go, and a date that exists (timegm
+  // would quietly turn 02-31 into 03-03).
+  const std::string_view v(text);
+  if (text.size() != 20 || !digits(v.substr(0, 4)) || v[4] != '-' || !digits(v.substr(5, 2)) ||
+      v[7] != '-' || !digits(v.substr(8, 2)) || v[10] != 'T' || !digits(v.substr(11, 2)) ||
+      v[13] != ':' || !digits(v.substr(14, 2)) || v[16] != ':' || !digits(v.substr(17, 2)) ||
+      v[19] != 'Z') {
     return bad();
   }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return std::int64_t{timegm(&tm)};
+  std::tm tm{};
+  tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
+  tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
+  tm.tm_mday = std::stoi(text.substr(8, 2));
+  tm.tm_hour = std::stoi(text.substr(11, 2));
+  tm.tm_min = std::stoi(text.substr(14, 2));
+  tm.tm_sec = std::stoi(text.substr(17, 2));
+  const std::tm asked = tm;
+  const std::time_t t = timegm(&tm);
+  std::tm back{};
+  if (gmtime_r(&t, &back) == nullptr || back.tm_year != asked.tm_year || asked.tm_year < 70 ||
+      back.tm_mon != asked.tm_mon || back.tm_mday != asked.tm_mday ||
+      back.tm_hour != asked.tm_hour || back.tm_min != asked.tm_min || back.tm_sec != asked.tm_sec) {
+    return bad();
+  }
+  return std::int64_t{t};
 }
 
 fs::path capacity_file(const Context& ctx, const std::string& ca) {
@@ -134,86 +156,69 @@ Result<Capacity> last_capacity(const Context& ctx, const std::string& ca) {
     return fail(ErrorCode::kFailedPrecondition,
                 path.string() + ": not a capacity record (rate, measured_at); probe again");
   }
+  const std::uint64_t items =
+      j.contains("items") && j["items"].is_number_unsigned() ? j["items"].get<std::uint64_t>() : 0;
   return Capacity{j["rate"].get<double>(), "last probe", j["measured_at"].get<std::int64_t>(),
-                  j.value("items", std::uint64_t{0})};
+                  items};
 }
 
-// The probe: up to kProbeRecords of the most urgent records re-signed in a loop for
-// --probe-seconds through the same pipeline (and options) the run uses; nothing is recorded.
-Result<Capacity> probe_capacity(const Context& ctx, const RenewOptions& o, const StoredCa& ca,
-                                const ProfileSet& set, ledger::LedgerStore& ledger,
-                                const Current& current) {
-  struct Sample {
-    Bytes der;
-    const Profile* profile;
-  };
-  std::vector<Sample> samples;
-  for (const auto& c : current.candidates) {
-    if (samples.size() == kProbeRecords) break;
-    const Profile* profile = set.find(current.profiles[c.profile]);
-    if (profile == nullptr) continue;
-    SIGNET_ASSIGN_OR_RETURN(ledger::CertificateRecord r, ledger.find(o.ca, c.serial_bytes()));
-    samples.push_back({std::move(r.der), profile});
-  }
-  if (samples.empty()) {
-    return fail(ErrorCode::kFailedPrecondition,
-                "renew: no record of CA " + o.ca +
-                    " to probe the signer with; give --capacity CERTS-PER-SECOND");
-  }
+// The probe: raw signatures for --probe-seconds with the CA's key — over random inputs, never
+// a certificate, so nothing is signed that is not recorded — from as many threads as the run
+// has token sessions (one per core by default), so a network HSM's parallelism counts.
+Result<Capacity> probe_capacity(const Context& ctx, const RenewOptions& o, const StoredCa& ca) {
   SIGNET_ASSIGN_OR_RETURN(
       auto signer, open_reissue_signer(ctx, ca.record.key, o.run.max_in_flight, o.run.sessions));
   SIGNET_RETURN_IF_ERROR(check_signer_matches(ca.certificate, *signer));
-  const scheduler::IssueContext ic{&ca.certificate, signer->algorithm(),
-                                   std::chrono::system_clock::now()};
+  const std::size_t threads =
+      o.run.sessions > 0 ? o.run.sessions : std::max(1U, std::thread::hardware_concurrency());
   const auto started = SteadyClock::now();
   const auto until = started + std::chrono::duration<double>(o.probe_seconds);
-  std::size_t next = 0;
-  const scheduler::ItemSource source = [&]() -> std::optional<scheduler::PipelineItem> {
-    if (SteadyClock::now() >= until) return std::nullopt;
-    const Sample& s = samples[next++ % samples.size()];
-    return scheduler::PipelineItem{
-        "probe", scheduler::make_recertify_work(ic, ca.certificate, s.der, *s.profile, {},
-                                                scheduler::RecertifySource::kLedgerRecord)};
-  };
-  std::uint64_t ok = 0;
+  std::atomic<std::uint64_t> ok{0};
+  std::mutex error_mutex;
   std::optional<Error> first_error;
-  const scheduler::ItemSink sink = [&](scheduler::ItemResult&& r) -> Status {
-    if (r.output) {
-      ++ok;
-    } else if (!first_error) {
-      first_error = r.output.error();
-    }
-    return {};
-  };
-  scheduler::PipelineOptions po;
-  po.max_in_flight = o.run.max_in_flight;
-  po.cpu_threads = o.run.cpu_threads;
-  po.sign_inline = o.run.sign_inline;
-  SIGNET_ASSIGN_OR_RETURN(const auto stats, scheduler::run_pipeline(source, *signer, sink, po));
-  (void)stats;
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+  for (std::size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Bytes tbs(256);
+      std::uint64_t n = t;
+      while (SteadyClock::now() < until) {
+        // Distinct inputs: a counter in a TBS-sized buffer (no token caches signatures, but
+        // nothing here could be reused either).
+        for (std::size_t k = 0; k < 8; ++k) tbs[k] = static_cast<std::uint8_t>(n >> (8 * k));
+        n += threads;
+        auto input = signing_input(signer->algorithm(), tbs);
+        auto sig = input ? signer->sign(*input) : Result<Bytes>(fail(input.error()));
+        if (sig) {
+          ok.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        const std::lock_guard lock(error_mutex);
+        if (!first_error) first_error = sig.error();
+        return;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
-  if (ok == 0) {
+  if (ok.load() == 0) {
     return fail(first_error ? std::move(*first_error).context("renew: the probe signed nothing")
                             : Error(ErrorCode::kUnavailable, "renew: the probe signed nothing"));
   }
-  Capacity c{static_cast<double>(ok) / seconds, "probe", unix_now(), ok};
+  Capacity c{static_cast<double>(ok.load()) / seconds, "probe", unix_now(), ok.load()};
   nlohmann::json record = read_capacity_json(ctx, o.ca);  // keeps "run_ceiling"
   record["ca"] = o.ca;
   record["rate"] = c.rate;
   record["measured_at"] = c.measured_at;
-  record["items"] = ok;
+  record["items"] = c.items;
   record["seconds"] = seconds;
-  record["sign_inline"] = o.run.sign_inline;
-  record["cpu_threads"] = o.run.cpu_threads;
-  record["sessions"] = o.run.sessions;
+  record["threads"] = threads;
   write_capacity_json(ctx, o.ca, record);
   return c;
 }
 
-Result<Capacity> capacity_for(const Context& ctx, const RenewOptions& o, const StoredCa& ca,
-                              const ProfileSet& set, ledger::LedgerStore& ledger,
-                              const Current& current) {
-  if (o.capacity == "probe") return probe_capacity(ctx, o, ca, set, ledger, current);
+Result<Capacity> capacity_for(const Context& ctx, const RenewOptions& o, const StoredCa& ca) {
+  if (o.capacity == "probe") return probe_capacity(ctx, o, ca);
   if (o.capacity == "last") return last_capacity(ctx, o.ca);
   char* end = nullptr;
   const double rate = std::strtod(o.capacity.c_str(), &end);
@@ -228,16 +233,17 @@ Result<Capacity> capacity_for(const Context& ctx, const RenewOptions& o, const S
 }
 
 // Every current record of the CA (and profile), read page by page in id order without
-// certificates.
+// certificates (`seen`: records read, every CA's).
 Result<Current> current_records(ledger::LedgerStore& ledger, const RenewOptions& o,
                                 const ProfileSet& set, std::size_t* seen) {
   std::map<std::string, scheduler::RenewalWindow, std::less<>> windows;
   for (const auto& p : set.profiles()) {
     windows[p.name()] = {p.spec().renew_from_permille, p.spec().renew_until_permille};
   }
-  scheduler::CandidateCollector collector(std::move(windows));
+  // Every CA's records are read: a record reissued to another CA is replaced by the new one
+  // (same identity, newer), so it is not this CA's to renew any more.
+  scheduler::CandidateCollector collector(std::move(windows), o.ca);
   ledger::ListQuery q;
-  q.issuer = o.ca;
   if (!o.profile.empty()) q.profile = o.profile;
   q.limit = ledger::kMaxListLimit;
   q.without_der = true;
@@ -289,7 +295,7 @@ Result<Planned> make_plan(const Context& ctx, const RenewOptions& o, const Store
   }));
   Planned out;
   SIGNET_ASSIGN_OR_RETURN(const Current current, current_records(ledger, o, set, &out.records));
-  SIGNET_ASSIGN_OR_RETURN(out.capacity, capacity_for(ctx, o, ca, set, ledger, current));
+  SIGNET_ASSIGN_OR_RETURN(out.capacity, capacity_for(ctx, o, ca));
   scheduler::PlanOptions po;
   po.at = at;
   po.horizon = horizon.count();
@@ -382,6 +388,7 @@ nlohmann::json plan_json(const RenewOptions& o, const Planned& p) {
           {"current", plan.current},
           {"due", plan.due},
           {"overdue", plan.overdue},
+          {"expired", plan.expired},
           {"finish", rfc3339(plan.finish)},
           {"predicted_seconds", plan.finish - static_cast<double>(plan.options.at)},
           {"late_batches", plan.late_batches},
@@ -403,8 +410,9 @@ std::string plan_text(const RenewOptions& o, const Planned& p) {
        ", " + rfc3339(static_cast<double>(p.capacity.measured_at)) + "), run paced at " +
        std::to_string(std::llround(plan.options.rate)) + "/s (" + p.rate_source + ")\n";
   t += std::to_string(p.records) + " records, " + std::to_string(plan.current) + " current, " +
-       std::to_string(plan.due) + " due (" + std::to_string(plan.overdue) +
-       " overdue); predicted finish " + rfc3339(plan.finish) + " (+" +
+       std::to_string(plan.due) + " due (" + std::to_string(plan.overdue) + " overdue, " +
+       std::to_string(plan.expired) + " expired and left to bootstrap again); " +
+       "predicted finish " + rfc3339(plan.finish) + " (+" +
        seconds_text(plan.finish - static_cast<double>(plan.options.at)) + ")\n";
   if (!plan.batches.empty()) {
     std::snprintf(line, sizeof line, "%-22s %8s  %-22s %-22s %s\n", "window", "count",  // NOLINT
@@ -479,8 +487,29 @@ void record_run(const Context& ctx, const RenewOptions& o, bool paced_by_ceiling
   write_capacity_json(ctx, o.ca, j);
 }
 
+// A resumed run's pace (nothing is planned): the share of the last probe, capped by the run
+// ceiling, from the capacity file; unpaced, and said so, when there is none.
+double resumed_rate(const Context& ctx, const RenewOptions& o) {
+  const nlohmann::json j = read_capacity_json(ctx, o.ca);
+  double rate = 0;
+  if (j.contains("rate") && j["rate"].is_number() && j["rate"].get<double>() > 0) {
+    rate = j["rate"].get<double>() * o.share;
+  }
+  if (j.contains("run_ceiling") && j["run_ceiling"].is_number() &&
+      j["run_ceiling"].get<double>() > 0 && (rate == 0 || j["run_ceiling"].get<double>() < rate)) {
+    rate = j["run_ceiling"].get<double>();
+  }
+  if (rate == 0) {
+    log_step("renew-unpaced",
+             {{"reason", "no capacity recorded for CA " + o.ca + "; give --rate to pace"}});
+  }
+  return rate;
+}
+
 Status renew_run(Context& ctx, RenewOptions o) {
   SIGNET_ASSIGN_OR_RETURN(Loaded l, load(ctx, o));
+  o.run.retry_hint =
+      "rerun `signet renew run` after fixing the cause: the next plan takes them again";
   if (!o.run.worker_id.empty()) SIGNET_RETURN_IF_ERROR(scheduler::check_worker_id(o.run.worker_id));
   const std::string worker = o.run.worker_id.empty() ? default_worker_id() : o.run.worker_id;
   SIGNET_ASSIGN_OR_RETURN(const std::string spec, ledger_spec(ctx));
@@ -495,6 +524,7 @@ Status renew_run(Context& ctx, RenewOptions o) {
   bool paced_by_ceiling = false;
   if (active) {
     job = std::move(*active);
+    if (!(o.run.rate > 0)) o.run.rate = resumed_rate(ctx, o);
   } else {
     SIGNET_ASSIGN_OR_RETURN(const Planned p, make_plan(ctx, o, l.ca, l.set, *l.ledger));
     predicted = p.plan.finish - static_cast<double>(p.plan.options.at);
@@ -594,7 +624,6 @@ void register_renew_commands(CLI::App& app, Context& ctx, Action& action) {
   run->add_option("--out", ro->run.out,
                   "directory for the renewed certificates, <old serial hex>.crt (written only "
                   "once committed to the ledger)");
-  run->add_flag("--force", ro->run.force, "resume a failed renewal: its failed items are retried");
   run->add_option("--worker-id", ro->run.worker_id, "this worker's name in claims");
   run->add_option("--lease", ro->run.lease_seconds, "seconds a claim lasts without renewal")
       ->check(CLI::Range(1.0, 86400.0));

@@ -314,8 +314,15 @@ std::string Server::Impl::reload() {
              "' is not loaded (a new CA needs a restart)";
     }
   }
-  const std::string restart =
-      needs_restart(next->config, listener_configs, tls_config, started_limits);
+  std::string restart = needs_restart(next->config, listener_configs, tls_config, started_limits);
+  for (const auto& ca : parts.cas) {
+    if (std::find(next->config.cas.begin(), next->config.cas.end(), ca.name) ==
+        next->config.cas.end()) {
+      // Its grants go with the new config, but its chain and info are still served.
+      restart += (restart.empty() ? "" : ", ") + std::string("cas (") + ca.name + " dropped)";
+      break;
+    }
+  }
   const std::size_t clients = next->config.clients.size();
   const std::size_t keys = next->config.hmac_keys.size();
   const std::size_t profiles = next->profiles.profiles().size();

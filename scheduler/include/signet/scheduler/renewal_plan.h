@@ -7,8 +7,10 @@
 // due in one hour (kubelets jitter the same way, 70-90 %).
 //
 // Current records: only the newest (highest id) record of an identity — (profile, subject,
-// SANs) — is renewed; an older one was replaced (renewed, reissued, re-bootstrapped). When the
-// newest is revoked the identity is not renewed at all: revocation was a decision.
+// SANs), under any CA — is renewed; an older one was replaced (renewed, reissued to another CA,
+// re-bootstrapped). When the newest is revoked the identity is not renewed at all: revocation
+// was a decision. Nor is one whose certificate has expired by `at`: a node that let it lapse
+// (or is gone) bootstraps again; the plan counts them.
 //
 // The model `renew run` follows: at `at` it takes every current record whose deadline falls
 // before at + horizon, most urgent first (EDF), and issues them one after another at `rate`
@@ -54,9 +56,11 @@ struct RenewalCandidate {
 // independent 64-bit hashes (a collision, ~10^-27 for a million identities, would merge two).
 class CandidateCollector {
  public:
-  // `windows` by profile name; a profile not in it gets the default 80 %.
-  explicit CandidateCollector(std::map<std::string, RenewalWindow, std::less<>> windows)
-      : windows_(std::move(windows)) {}
+  // `windows` by profile name; a profile not in it gets the default 80 %. Records of every
+  // issuer may be added (a reissue's new record replaces the old CA's); only `issuer`'s
+  // current ones are taken.
+  CandidateCollector(std::map<std::string, RenewalWindow, std::less<>> windows, std::string issuer)
+      : windows_(std::move(windows)), issuer_(std::move(issuer)) {}
   void reserve(std::size_t records) { entries_.reserve(records); }
   void add(const ledger::CertificateRecord& record);
   [[nodiscard]] std::size_t seen() const noexcept { return seen_; }
@@ -76,11 +80,13 @@ class CandidateCollector {
   struct Entry {
     Key key;
     bool revoked = false;
+    bool of_issuer = false;
     RenewalCandidate candidate;
   };
   std::uint32_t profile_index(const std::string& name);
 
   std::map<std::string, RenewalWindow, std::less<>> windows_;
+  std::string issuer_;
   std::vector<std::string> profiles_;
   std::vector<RenewalWindow> profile_windows_;
   std::map<std::string, std::uint32_t, std::less<>> profile_ids_;
@@ -114,6 +120,7 @@ struct RenewalPlan {
   std::uint64_t current = 0;  // current records considered (any deadline)
   std::uint64_t due = 0;      // deadlines before at + horizon
   std::uint64_t overdue = 0;  // deadlines at or before `at`
+  std::uint64_t expired = 0;  // current but expired by `at`: not renewed (they bootstrap again)
   std::vector<PlannedBatch> batches;
   std::uint64_t late_batches = 0;  // overdue batch included when it has items
   double finish = 0;               // when the last item is predicted done (at when none)
