@@ -75,6 +75,28 @@ void insert_audit(pqxx::work& w, const ledger::AuditEvent& e) {
       e.time, e.actor, e.action, e.issuer, blob(e.serial), e.detail);
 }
 
+// A new active job row (its items, then start_job, are the caller's).
+std::int64_t insert_job(pqxx::work& w, const ReissueJobSpec& spec, std::int64_t now_ms) {
+  return w
+      .exec_params1(
+          "INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message, total)"
+          " VALUES ($1, $2, $3, $4, 'active', '', 0) RETURNING id",
+          spec.from_ca, spec.to_ca, spec.profile, now_ms / 1000)[0]
+      .as<std::int64_t>();
+}
+
+// The end of creating a job: its size, its start audit event, the commit.
+Result<ReissueJob> start_job(pqxx::work& w, std::int64_t id, const ReissueJobSpec& spec,
+                             std::uint64_t total, std::int64_t now_ms,
+                             const ledger::AuditEvent& start) {
+  w.exec_params("UPDATE reissue_jobs SET total = $1 WHERE id = $2",
+                static_cast<std::int64_t>(total), id);
+  SIGNET_RETURN_IF_ERROR(ledger::check_audit_event(start));
+  insert_audit(w, start);
+  w.commit();
+  return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
+}
+
 class PostgresReissueStore final : public ReissueJobStore {
  public:
   static Result<std::unique_ptr<PostgresReissueStore>> open(std::string_view uri) {
@@ -110,27 +132,17 @@ class PostgresReissueStore final : public ReissueJobStore {
         w.commit();
         return job;
       }
-      const auto id =
-          w.exec_params1(
-               "INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message,"
-               " total) VALUES ($1, $2, $3, $4, 'active', '', 0) RETURNING id",
-               spec.from_ca, spec.to_ca, spec.profile, now_ms / 1000)[0]
-              .as<std::int64_t>();
+      const std::int64_t id = insert_job(w, spec, now_ms);
       const pqxx::result items = w.exec_params(
           "INSERT INTO reissue_items (job_id, record_id, state) SELECT $1, id, 'pending'"
           " FROM certificates WHERE issuer = $2 AND NOT revoked AND ($3 = '' OR profile = $3)"
           " ORDER BY id",
           id, spec.from_ca, spec.profile);
-      const auto total = items.affected_rows();
-      w.exec_params("UPDATE reissue_jobs SET total = $1 WHERE id = $2",
-                    static_cast<std::int64_t>(total), id);
-      const ledger::AuditEvent start =
-          reissue_sql::start_event(id, spec, total, now_ms / 1000, actor);
-      SIGNET_RETURN_IF_ERROR(ledger::check_audit_event(start));
-      insert_audit(w, start);
-      w.commit();
-      if (created != nullptr) *created = true;
-      return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
+      const std::uint64_t total = items.affected_rows();
+      auto job = start_job(w, id, spec, total, now_ms,
+                           reissue_sql::start_event(id, spec, total, now_ms / 1000, actor));
+      if (job && created != nullptr) *created = true;
+      return job;
     });
   }
 
@@ -164,13 +176,7 @@ class PostgresReissueStore final : public ReissueJobStore {
                             " ORDER BY id DESC LIMIT 1",
                         spec.from_ca);
       if (!other.empty()) return fail(reissue_sql::other_renewal(read_job(other[0])));
-      const auto planned = static_cast<std::int64_t>(records.size());
-      const auto id =
-          w.exec_params1(
-               "INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message,"
-               " total) VALUES ($1, $2, $3, $4, 'active', '', $5) RETURNING id",
-               spec.from_ca, spec.to_ca, spec.profile, now_ms / 1000, planned)[0]
-              .as<std::int64_t>();
+      const std::int64_t id = insert_job(w, spec, now_ms);
       // One statement per 10,000 ids: an array parameter, unnested WITH ORDINALITY so item ids
       // follow the given (deadline) order; only records still of this CA (and profile filter)
       // and unrevoked — one revoked since the plan is not renewed.
@@ -192,15 +198,10 @@ class PostgresReissueStore final : public ReissueJobStore {
         total += added.affected_rows();
       }
       if (total == 0) return fail(reissue_sql::no_renewal(spec));  // rolled back
-      w.exec_params("UPDATE reissue_jobs SET total = $1 WHERE id = $2",
-                    static_cast<std::int64_t>(total), id);
-      const ledger::AuditEvent start =
-          reissue_sql::renewal_start_event(id, spec, total, now_ms / 1000, actor);
-      SIGNET_RETURN_IF_ERROR(ledger::check_audit_event(start));
-      insert_audit(w, start);
-      w.commit();
-      if (created != nullptr) *created = true;
-      return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
+      auto job = start_job(w, id, spec, total, now_ms,
+                           reissue_sql::renewal_start_event(id, spec, total, now_ms / 1000, actor));
+      if (job && created != nullptr) *created = true;
+      return job;
     });
   }
 

@@ -67,37 +67,13 @@ class SqliteReissueStore final : public ReissueJobStore {
     const std::lock_guard lock(mutex_);
     Tx tx(*this);
     SIGNET_RETURN_IF_ERROR(tx.begin());
-    {
-      SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * s,
-                              stmt(std::string(reissue_sql::kSelectJob) +
-                                   " WHERE from_ca = ?1 AND to_ca = ?2 AND profile = ?3"
-                                   " ORDER BY id DESC LIMIT 1"));
-      bind_text(s, 1, spec.from_ca);
-      bind_text(s, 2, spec.to_ca);
-      bind_text(s, 3, spec.profile);
-      const int rc = sqlite3_step(s);
-      if (rc == SQLITE_ROW) {
-        ReissueJob job = read_job(s);
-        sqlite3_reset(s);
-        if (created != nullptr) *created = false;
-        SIGNET_RETURN_IF_ERROR(tx.commit());
-        return job;
-      }
-      if (rc != SQLITE_DONE) return db_error(db_.get(), rc, "find the job");
-      sqlite3_reset(s);
+    SIGNET_ASSIGN_OR_RETURN(std::optional<ReissueJob> found, newest_job(kSameSpec, spec));
+    if (found) {
+      if (created != nullptr) *created = false;
+      SIGNET_RETURN_IF_ERROR(tx.commit());
+      return std::move(*found);
     }
-    SIGNET_ASSIGN_OR_RETURN(
-        sqlite3_stmt * ins,
-        stmt("INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message,"
-             " total) VALUES (?1, ?2, ?3, ?4, 'active', '', 0)"));
-    bind_text(ins, 1, spec.from_ca);
-    bind_text(ins, 2, spec.to_ca);
-    bind_text(ins, 3, spec.profile);
-    sqlite3_bind_int64(ins, 4, now_ms / 1000);
-    if (const int rc = sqlite3_step(ins); rc != SQLITE_DONE) {
-      return db_error(db_.get(), rc, "create the job");
-    }
-    const std::int64_t id = sqlite3_last_insert_rowid(db_.get());
+    SIGNET_ASSIGN_OR_RETURN(const std::int64_t id, insert_job(spec, now_ms));
     // One pending item per unrevoked record of OLD (a single INSERT … SELECT: 100,000 rows in
     // one statement, no round trip per record).
     SIGNET_ASSIGN_OR_RETURN(
@@ -112,18 +88,10 @@ class SqliteReissueStore final : public ReissueJobStore {
       return db_error(db_.get(), rc, "enumerate the job's records");
     }
     const auto total = static_cast<std::uint64_t>(sqlite3_changes64(db_.get()));
-    SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * upd,
-                            stmt("UPDATE reissue_jobs SET total = ?1 WHERE id = ?2"));
-    sqlite3_bind_int64(upd, 1, static_cast<std::int64_t>(total));
-    sqlite3_bind_int64(upd, 2, id);
-    if (const int rc = sqlite3_step(upd); rc != SQLITE_DONE) {
-      return db_error(db_.get(), rc, "record the job's size");
-    }
-    SIGNET_RETURN_IF_ERROR(
-        insert_audit(reissue_sql::start_event(id, spec, total, now_ms / 1000, actor)));
-    SIGNET_RETURN_IF_ERROR(tx.commit());
-    if (created != nullptr) *created = true;
-    return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
+    auto job = start_job(tx, id, spec, total, now_ms,
+                         reissue_sql::start_event(id, spec, total, now_ms / 1000, actor));
+    if (job && created != nullptr) *created = true;
+    return job;
   }
 
   Result<ReissueJob> open_renewal(const ReissueJobSpec& spec, std::span<const std::int64_t> records,
@@ -133,29 +101,18 @@ class SqliteReissueStore final : public ReissueJobStore {
     const std::lock_guard lock(mutex_);
     Tx tx(*this);
     SIGNET_RETURN_IF_ERROR(tx.begin());
-    SIGNET_ASSIGN_OR_RETURN(std::optional<ReissueJob> active, active_job(spec));
+    SIGNET_ASSIGN_OR_RETURN(std::optional<ReissueJob> active, newest_job(kActiveSpec, spec));
     if (active) {
       if (created != nullptr) *created = false;
       SIGNET_RETURN_IF_ERROR(tx.commit());
       return std::move(*active);
     }
     if (records.empty()) return fail(reissue_sql::no_renewal(spec));
-    {
-      // One unfinished renewal per CA: two with different profile filters would hold the same
-      // records twice.
-      SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * s,
-                              stmt(std::string(reissue_sql::kSelectJob) +
-                                   " WHERE from_ca = ?1 AND to_ca = ?1 AND state = 'active'"
-                                   " ORDER BY id DESC LIMIT 1"));
-      bind_text(s, 1, spec.from_ca);
-      const int rc = sqlite3_step(s);
-      std::optional<ReissueJob> other;
-      if (rc == SQLITE_ROW) other = read_job(s);
-      sqlite3_reset(s);
-      if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(db_.get(), rc, "find the job");
-      if (other) return fail(reissue_sql::other_renewal(*other));
-    }
-    SIGNET_ASSIGN_OR_RETURN(const std::int64_t id, insert_job(spec, now_ms, records.size()));
+    // One unfinished renewal per CA: two with different profile filters would hold the same
+    // records twice.
+    SIGNET_ASSIGN_OR_RETURN(std::optional<ReissueJob> other, newest_job(kActiveRenewal, spec));
+    if (other) return fail(reissue_sql::other_renewal(*other));
+    SIGNET_ASSIGN_OR_RETURN(const std::int64_t id, insert_job(spec, now_ms));
     // Only records still of this CA (and profile filter) and unrevoked: one revoked since the
     // plan is not renewed.
     SIGNET_ASSIGN_OR_RETURN(
@@ -176,18 +133,10 @@ class SqliteReissueStore final : public ReissueJobStore {
       sqlite3_reset(item);
     }
     if (total == 0) return fail(reissue_sql::no_renewal(spec));  // rolled back
-    SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * upd,
-                            stmt("UPDATE reissue_jobs SET total = ?1 WHERE id = ?2"));
-    sqlite3_bind_int64(upd, 1, static_cast<std::int64_t>(total));
-    sqlite3_bind_int64(upd, 2, id);
-    if (const int rc = sqlite3_step(upd); rc != SQLITE_DONE) {
-      return db_error(db_.get(), rc, "record the job's size");
-    }
-    SIGNET_RETURN_IF_ERROR(
-        insert_audit(reissue_sql::renewal_start_event(id, spec, total, now_ms / 1000, actor)));
-    SIGNET_RETURN_IF_ERROR(tx.commit());
-    if (created != nullptr) *created = true;
-    return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
+    auto job = start_job(tx, id, spec, total, now_ms,
+                         reissue_sql::renewal_start_event(id, spec, total, now_ms / 1000, actor));
+    if (job && created != nullptr) *created = true;
+    return job;
   }
 
   Result<ReissueJob> find_job(std::optional<std::int64_t> id) override {
@@ -461,15 +410,23 @@ class SqliteReissueStore final : public ReissueJobStore {
   }
 
  private:
-  // The newest active job with this spec (open_renewal), in the caller's transaction.
-  Result<std::optional<ReissueJob>> active_job(const ReissueJobSpec& spec) {
+  // Which job newest_job looks for: this spec in any state (a reissue rerun), this spec while
+  // active (a renewal to resume), any active renewal of the spec's CA (one at a time).
+  static constexpr const char* kSameSpec = "from_ca = ?1 AND to_ca = ?2 AND profile = ?3";
+  static constexpr const char* kActiveSpec =
+      "from_ca = ?1 AND to_ca = ?2 AND profile = ?3 AND state = 'active'";
+  static constexpr const char* kActiveRenewal = "from_ca = ?1 AND to_ca = ?1 AND state = 'active'";
+
+  // The newest job matching `where` (?1 from_ca, ?2 to_ca, ?3 profile: those it names are
+  // bound), in the caller's transaction.
+  Result<std::optional<ReissueJob>> newest_job(const char* where, const ReissueJobSpec& spec) {
     SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * s,
-                            stmt(std::string(reissue_sql::kSelectJob) +
-                                 " WHERE from_ca = ?1 AND to_ca = ?2 AND profile = ?3 AND"
-                                 " state = 'active' ORDER BY id DESC LIMIT 1"));
+                            stmt(std::string(reissue_sql::kSelectJob) + " WHERE " + where +
+                                 " ORDER BY id DESC LIMIT 1"));
+    const std::string_view clause(where);
     bind_text(s, 1, spec.from_ca);
-    bind_text(s, 2, spec.to_ca);
-    bind_text(s, 3, spec.profile);
+    if (clause.find("?2") != std::string_view::npos) bind_text(s, 2, spec.to_ca);
+    if (clause.find("?3") != std::string_view::npos) bind_text(s, 3, spec.profile);
     const int rc = sqlite3_step(s);
     std::optional<ReissueJob> job;
     if (rc == SQLITE_ROW) job = read_job(s);
@@ -478,18 +435,16 @@ class SqliteReissueStore final : public ReissueJobStore {
     return job;
   }
 
-  // A new active job row of `total` items (its items are the caller's to insert).
-  Result<std::int64_t> insert_job(const ReissueJobSpec& spec, std::int64_t now_ms,
-                                  std::size_t total) {
+  // A new active job row (its items, then start_job, are the caller's).
+  Result<std::int64_t> insert_job(const ReissueJobSpec& spec, std::int64_t now_ms) {
     SIGNET_ASSIGN_OR_RETURN(
         sqlite3_stmt * ins,
         stmt("INSERT INTO reissue_jobs (from_ca, to_ca, profile, created_at, state, message,"
-             " total) VALUES (?1, ?2, ?3, ?4, 'active', '', ?5)"));
+             " total) VALUES (?1, ?2, ?3, ?4, 'active', '', 0)"));
     bind_text(ins, 1, spec.from_ca);
     bind_text(ins, 2, spec.to_ca);
     bind_text(ins, 3, spec.profile);
     sqlite3_bind_int64(ins, 4, now_ms / 1000);
-    sqlite3_bind_int64(ins, 5, static_cast<std::int64_t>(total));
     if (const int rc = sqlite3_step(ins); rc != SQLITE_DONE) {
       return db_error(db_.get(), rc, "create the job");
     }
@@ -524,6 +479,22 @@ class SqliteReissueStore final : public ReissueJobStore {
     SqliteReissueStore& s_;
     bool open_ = false;
   };
+
+  // The end of creating a job: its size, its start audit event, the commit.
+  Result<ReissueJob> start_job(Tx& tx, std::int64_t id, const ReissueJobSpec& spec,
+                               std::uint64_t total, std::int64_t now_ms,
+                               const ledger::AuditEvent& start) {
+    SIGNET_ASSIGN_OR_RETURN(sqlite3_stmt * upd,
+                            stmt("UPDATE reissue_jobs SET total = ?1 WHERE id = ?2"));
+    sqlite3_bind_int64(upd, 1, static_cast<std::int64_t>(total));
+    sqlite3_bind_int64(upd, 2, id);
+    if (const int rc = sqlite3_step(upd); rc != SQLITE_DONE) {
+      return db_error(db_.get(), rc, "record the job's size");
+    }
+    SIGNET_RETURN_IF_ERROR(insert_audit(start));
+    SIGNET_RETURN_IF_ERROR(tx.commit());
+    return ReissueJob{id, spec, now_ms / 1000, JobState::kActive, "", total};
+  }
 
   Status exec(const char* sql) {
     const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);

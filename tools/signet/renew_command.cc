@@ -4,10 +4,10 @@
 // due set — recertified under the same CA, same key — as a resumable job (reissue_driver.h)
 // paced to a share of that capacity.
 //
-// Capacity: a probe (the default) re-signs up to 256 of the most urgent records through the
-// pipeline for --probe-seconds and throws the certificates away (never returned, so never
-// recorded); its figure is kept in <state>/capacity/<ca>.json with its date, which
-// `--capacity last` reads. A number is taken as given.
+// Capacity: a probe (the default) of raw signatures with the CA's key for --probe-seconds (never
+// a certificate); its figure is kept in <state>/capacity/<ca>.json with its date, which
+// `--capacity last` reads, next to the run ceiling runs record (pace_for). A number is taken as
+// given.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,8 +25,6 @@
 
 #include "signet/core/algorithm.h"
 #include "signet/core/duration.h"
-#include "signet/scheduler/issue_work.h"
-#include "signet/scheduler/pipeline.h"
 #include "signet/scheduler/renewal_plan.h"
 
 #include "commands.h"
@@ -141,25 +139,46 @@ void write_capacity_json(const Context& ctx, const std::string& ca, const nlohma
   (void)write_file_atomic(capacity_file(ctx, ca), j.dump() + "\n");
 }
 
+// A positive number at `key` of the capacity JSON, if there is one.
+std::optional<double> positive(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || !j[key].is_number() || !(j[key].get<double>() > 0)) return std::nullopt;
+  return j[key].get<double>();
+}
+
+// The pace a run gets from a probe figure (0: none) and the kept ceiling: share × probe, never
+// above the ceiling. The probe measures signing; a run also commits to the ledger and writes
+// files, and when an earlier run could not hold its pace, what it reached is this machine's
+// ceiling for the whole path.
+struct Pace {
+  double rate = 0;  // 0: nothing to pace by
+  std::string source;
+  std::optional<double> ceiling;
+};
+Pace pace_for(double probe_rate, double share, const nlohmann::json& kept) {
+  Pace p{probe_rate * share, "share of capacity", positive(kept, "run_ceiling")};
+  if (p.ceiling && (p.rate == 0 || *p.ceiling < p.rate)) {
+    p.rate = *p.ceiling;
+    p.source = "last run's ceiling";
+  }
+  return p;
+}
+
 Result<Capacity> last_capacity(const Context& ctx, const std::string& ca) {
+  const nlohmann::json j = read_capacity_json(ctx, ca);
   const fs::path path = capacity_file(ctx, ca);
-  auto text = read_file_limited(path, 4096, "capacity file");
-  if (!text) {
+  if (j.empty()) {
     return fail(ErrorCode::kFailedPrecondition,
                 "--capacity last: no probe recorded for CA " + ca + " (" + path.string() +
                     "); run `signet renew plan --ca " + ca + "` once with the default probe");
   }
-  const auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_object() || !j.contains("rate") || !j["rate"].is_number() ||
-      !(j["rate"].get<double>() > 0) || !j.contains("measured_at") ||
-      !j["measured_at"].is_number_integer()) {
+  const std::optional<double> rate = positive(j, "rate");
+  if (!rate || !j.contains("measured_at") || !j["measured_at"].is_number_integer()) {
     return fail(ErrorCode::kFailedPrecondition,
                 path.string() + ": not a capacity record (rate, measured_at); probe again");
   }
   const std::uint64_t items =
       j.contains("items") && j["items"].is_number_unsigned() ? j["items"].get<std::uint64_t>() : 0;
-  return Capacity{j["rate"].get<double>(), "last probe", j["measured_at"].get<std::int64_t>(),
-                  items};
+  return Capacity{*rate, "last probe", j["measured_at"].get<std::int64_t>(), items};
 }
 
 // The probe: raw signatures for --probe-seconds with the CA's key — over random inputs, never
@@ -300,20 +319,10 @@ Result<Planned> make_plan(const Context& ctx, const RenewOptions& o, const Store
   po.at = at;
   po.horizon = horizon.count();
   po.window = window.count();
-  po.rate = out.capacity.rate * o.share;
-  out.rate_source = "share of capacity";
-  // The probe measures signing; a run also commits to the ledger and writes files. When an
-  // earlier run could not hold its pace, what it reached is this machine's ceiling for the
-  // whole path, and the plan (and the run's pace) never assume more.
-  const nlohmann::json kept = read_capacity_json(ctx, o.ca);
-  if (kept.contains("run_ceiling") && kept["run_ceiling"].is_number() &&
-      kept["run_ceiling"].get<double>() > 0) {
-    out.run_ceiling = kept["run_ceiling"].get<double>();
-    if (*out.run_ceiling < po.rate) {
-      po.rate = *out.run_ceiling;
-      out.rate_source = "last run's ceiling";
-    }
-  }
+  const Pace pace = pace_for(out.capacity.rate, o.share, read_capacity_json(ctx, o.ca));
+  po.rate = pace.rate;
+  out.rate_source = pace.source;
+  out.run_ceiling = pace.ceiling;
   if (o.run.rate > 0) {
     po.rate = o.run.rate;
     out.rate_source = "--rate";
@@ -491,19 +500,12 @@ void record_run(const Context& ctx, const RenewOptions& o, bool paced_by_ceiling
 // ceiling, from the capacity file; unpaced, and said so, when there is none.
 double resumed_rate(const Context& ctx, const RenewOptions& o) {
   const nlohmann::json j = read_capacity_json(ctx, o.ca);
-  double rate = 0;
-  if (j.contains("rate") && j["rate"].is_number() && j["rate"].get<double>() > 0) {
-    rate = j["rate"].get<double>() * o.share;
-  }
-  if (j.contains("run_ceiling") && j["run_ceiling"].is_number() &&
-      j["run_ceiling"].get<double>() > 0 && (rate == 0 || j["run_ceiling"].get<double>() < rate)) {
-    rate = j["run_ceiling"].get<double>();
-  }
-  if (rate == 0) {
+  const Pace pace = pace_for(positive(j, "rate").value_or(0), o.share, j);
+  if (pace.rate == 0) {
     log_step("renew-unpaced",
              {{"reason", "no capacity recorded for CA " + o.ca + "; give --rate to pace"}});
   }
-  return rate;
+  return pace.rate;
 }
 
 Status renew_run(Context& ctx, RenewOptions o) {

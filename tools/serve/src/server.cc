@@ -266,22 +266,22 @@ Status Server::run() {
 namespace {
 
 // What a reload leaves as started, by name (empty: nothing).
-std::string needs_restart(const ServerConfig& running_like, const std::vector<ListenerConfig>& ls,
+std::string needs_restart(const ServerConfig& next, const std::vector<ListenerConfig>& ls,
                           const std::optional<TlsConfig>& tls, const Limits& limits) {
   std::vector<std::string> changed;
-  bool same_listeners = ls.size() == running_like.listeners.size();
+  bool same_listeners = ls.size() == next.listeners.size();
   for (std::size_t i = 0; same_listeners && i < ls.size(); ++i) {
-    same_listeners = ls[i].address.text() == running_like.listeners[i].address.text() &&
-                     ls[i].plain_http == running_like.listeners[i].plain_http;
+    same_listeners = ls[i].address.text() == next.listeners[i].address.text() &&
+                     ls[i].plain_http == next.listeners[i].plain_http;
   }
   if (!same_listeners) changed.emplace_back("listeners");
-  const auto& t = running_like.tls;
+  const auto& t = next.tls;
   const bool same_tls = tls.has_value() == t.has_value() &&
                         (!tls || (tls->certificate == t->certificate && tls->key == t->key &&
                                   tls->client_cas == t->client_cas &&
                                   tls->client_certificates == t->client_certificates));
   if (!same_tls) changed.emplace_back("tls");
-  const Limits& l = running_like.limits;
+  const Limits& l = next.limits;
   if (l.max_header_bytes != limits.max_header_bytes || l.max_body_bytes != limits.max_body_bytes ||
       l.header_timeout != limits.header_timeout || l.body_timeout != limits.body_timeout ||
       l.idle_timeout != limits.idle_timeout || l.drain_timeout != limits.drain_timeout ||
@@ -336,10 +336,6 @@ std::string Server::Impl::reload() {
   return "signet serve: reloaded: " + std::to_string(clients) + " clients, " +
          std::to_string(keys) + " HMAC keys, " + std::to_string(profiles) + " profiles" +
          (restart.empty() ? "" : "; kept as started (restart to change): " + restart);
-}
-
-std::string Server::reload() {
-  return impl_->reload();
 }
 
 void Server::stop() {

@@ -65,9 +65,6 @@ class Server {
   [[nodiscard]] Status run();
   // Thread-safe; returns at once (run() returns when the drain is over).
   void stop();
-  // What SIGHUP does, callable from any thread (tests): runs ServerParts::reload and swaps.
-  // Returns the line it logs.
-  std::string reload();
 
   struct Impl;
 
